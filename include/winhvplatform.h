@@ -1,0 +1,2 @@
+/* winhvplatform.h: lowercase spelling (as in mingw-w64) of WinHvPlatform.h. */
+#include "WinHvPlatform.h"

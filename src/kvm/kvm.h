@@ -1,0 +1,118 @@
+/* kvm.h: the KVM engine's private objects (host, VM, vCPU with its state cache and pending exit). */
+#ifndef OPENWHP_KVM_H
+#define OPENWHP_KVM_H
+
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine.h"
+#include "kvm_complete.h"
+
+/* Process-wide facts about /dev/kvm, probed once (kvm_sys.c). */
+struct kvm_host {
+	int sys_fd;
+	int run_size;
+	struct engine_caps caps;
+	struct kvm_cpuid2 *cpuid;      /* KVM_GET_SUPPORTED_CPUID */
+	uint64_t mxcsr_mask;
+	bool flavour_known;
+	enum kvm_flavour flavour;
+};
+
+/* kvm_host_get: the probed host, or NULL (last error set) when /dev/kvm is unusable. */
+struct kvm_host *kvm_host_get(void);
+
+/* kvm_host_flavour: probe the OUT/MMIO RIP rule once per process (needs a working host). */
+int kvm_host_flavour(struct kvm_host *h, enum kvm_flavour *out);
+
+/* Non-sync state blocks cached per exit (bits of kvm_vcpu.valid). */
+enum {
+	KS_FPU = 1u << 0,
+	KS_DREGS = 1u << 1,
+	KS_XCRS = 1u << 2,
+	KS_MP = 1u << 3,
+};
+
+#define KVM_MSR_CACHE 32
+
+/* The instruction an exit left half done, as the caller was shown it. */
+struct kvm_pending {
+	enum pend_kind kind;
+	uint64_t at;             /* linear address of the instruction */
+	uint8_t len;
+	bool touches_vector;     /* restore FPU state around a flush */
+};
+
+struct engine_vm {
+	int fd;
+	struct kvm_host *host;
+	struct engine_vm_config cfg;
+	enum kvm_flavour flavour;
+	struct engine_vcpu **vcpus;    /* by index; KVM never frees a vCPU before its VM */
+};
+
+struct engine_vcpu {
+	struct engine_vm *vm;
+	uint32_t index;
+	int fd;
+	struct kvm_run *run;
+	bool in_use;                   /* false: parked after WHvDeleteVirtualProcessor */
+
+	/* Cancel (WHvCancelRunVirtualProcessor): see kvm_run.c. */
+	atomic_int cancel_pending;
+	pthread_mutex_t kick_lock;
+	bool in_run;
+	pthread_t thread;
+
+	/* Cache of non-sync state, valid until the next KVM_RUN. */
+	unsigned valid;
+	struct kvm_fpu fpu;
+	struct kvm_debugregs dregs;
+	struct kvm_xcrs xcrs;
+	struct kvm_mp_state mp;
+	uint32_t msr_count;
+	struct kvm_msr_entry msrs[KVM_MSR_CACHE];
+
+	/* WHvX64RegisterDeliverabilityNotifications, owned by the run loop. */
+	uint64_t deliverability;
+	uint64_t dr7_shadow;           /* last known DR7, for VpContext.DebugActive */
+
+	struct kvm_pending pend;
+	uint64_t resume_la;            /* linear RIP the guest was last resumed at */
+	bool resume_valid;
+
+	/* The state a new VP starts in, for WHvResetPartition and re-creation. */
+	struct kvm_regs init_regs;
+	struct kvm_sregs init_sregs;
+	struct kvm_fpu init_fpu;
+};
+
+/* kvm_vcpu_ioctl: a counted vCPU ioctl (openwhp_ioctl_count); returns 0 or -errno. */
+int kvm_vcpu_ioctl(struct engine_vcpu *v, unsigned long req, void *arg, const char *what);
+
+/* Register access (kvm_vcpu.c). */
+int kvm_vcpu_get_regs(struct engine_vcpu *v, const WHV_REGISTER_NAME *names, uint32_t count,
+		      WHV_REGISTER_VALUE *values);
+int kvm_vcpu_set_regs(struct engine_vcpu *v, const WHV_REGISTER_NAME *names, uint32_t count,
+		      const WHV_REGISTER_VALUE *values);
+int kvm_vcpu_load_fpu(struct engine_vcpu *v);
+
+/* VM and vCPU lifecycle (kvm_vm.c, kvm_vcpu.c). */
+int kvm_vm_create(const struct engine_vm_config *cfg, struct engine_vm **out);
+void kvm_vm_destroy(struct engine_vm *vm);
+int kvm_vm_map(struct engine_vm *vm, uint32_t id, uint64_t gpa, uint64_t size, void *hva,
+	       uint32_t flags);
+int kvm_vm_unmap(struct engine_vm *vm, uint32_t id, uint64_t gpa);
+int kvm_vcpu_create(struct engine_vm *vm, uint32_t index, struct engine_vcpu **out);
+void kvm_vcpu_destroy(struct engine_vcpu *v);
+int kvm_vcpu_reset(struct engine_vcpu *v);
+
+/* Run loop (kvm_run.c). */
+int kvm_vcpu_run(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *exit);
+void kvm_vcpu_cancel(struct engine_vcpu *v);
+int kvm_vcpu_retire_pending(struct engine_vcpu *v);
+
+#endif

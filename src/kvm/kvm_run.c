@@ -1,0 +1,724 @@
+/* kvm_run.c: WHvRunVirtualProcessor on KVM_RUN: the resume plan, exits -> WHV_RUN_VP_EXIT_CONTEXT, cancel. */
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "gva.h"
+#include "insn.h"
+#include "internal.h"
+#include "kvm.h"
+#include "kvm_regs.h"
+
+#define EFER_LMA (1ull << 10)
+#define RFLAGS_DF (1ull << 10)
+#define RFLAGS_VM (1ull << 17)
+#define SYNC_ALL (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS | KVM_SYNC_X86_EVENTS)
+
+/*
+ * Cancel. WHvCancelRunVirtualProcessor sets cancel_pending, then
+ * kvm_run->immediate_exit, then (if the VP is inside KVM_RUN) sends the kick
+ * signal to its thread. KVM checks immediate_exit on entry and a pending
+ * signal while the guest runs, so a cancel is never lost between our check and
+ * the guest entering (api.rst, "immediate_exit"; KVM_CAP_IMMEDIATE_EXIT). The
+ * flag is consumed exactly once, by the Canceled exit: sticky, single-shot,
+ * several cancels collapse into one, as on Windows (whp-reference §4.4).
+ * The handler does nothing; SA_RESTART keeps the caller's own system calls
+ * from seeing EINTR if a kick lands after KVM_RUN returned.
+ */
+#define KICK_SIGNAL (SIGRTMAX - 5)
+
+static pthread_once_t kick_once = PTHREAD_ONCE_INIT;
+static _Thread_local bool kick_unblocked;
+
+static void kick_handler(int sig)
+{
+	(void)sig;
+}
+
+static void kick_install(void)
+{
+	struct sigaction sa, old;
+
+	if (sigaction(KICK_SIGNAL, NULL, &old) == 0 && old.sa_handler != SIG_DFL &&
+	    old.sa_handler != SIG_IGN)
+		return;   /* the program handles it already: any handler interrupts KVM_RUN */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = kick_handler;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(KICK_SIGNAL, &sa, NULL);
+}
+
+static void kick_prepare_thread(void)
+{
+	sigset_t set;
+
+	pthread_once(&kick_once, kick_install);
+	if (kick_unblocked)
+		return;
+	sigemptyset(&set);
+	sigaddset(&set, KICK_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	kick_unblocked = true;
+}
+
+void kvm_vcpu_cancel(struct engine_vcpu *v)
+{
+	atomic_store(&v->cancel_pending, 1);
+	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	pthread_mutex_lock(&v->kick_lock);
+	if (v->in_run)
+		pthread_kill(v->thread, KICK_SIGNAL);
+	pthread_mutex_unlock(&v->kick_lock);
+}
+
+/* Clear immediate_exit, unless a cancel is (or just became) pending. */
+static void immediate_exit_rearm(struct engine_vcpu *v)
+{
+	__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+	if (atomic_load(&v->cancel_pending))
+		__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+}
+
+/* One KVM_RUN, counted; returns 0 or -errno (EINTR included). */
+static int vcpu_kvm_run(struct engine_vcpu *v)
+{
+	ioctl_count_add();
+	if (ioctl(v->fd, KVM_RUN, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * Retire what KVM holds pending from the last exit without running guest
+ * code: KVM_RUN with immediate_exit=1 completes pending I/O and MMIO and
+ * returns EINTR (api.rst, "KVM_RUN"). KVM applies dirty sync regs before the
+ * completion, so none may be marked then; the caller restores its view after.
+ */
+static int vcpu_flush(struct engine_vcpu *v)
+{
+	uint32_t dirty = v->run->kvm_dirty_regs;
+	int rc, tries;
+
+	v->run->kvm_dirty_regs = 0;
+	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	for (tries = 0; tries < 16; tries++) {
+		rc = vcpu_kvm_run(v);
+		if (rc == -EINTR)
+			break;
+		if (rc)
+			goto out;
+		/* A multi-fragment MMIO access exits again: feed it zeros. */
+		if (v->run->exit_reason == KVM_EXIT_MMIO)
+			memset(v->run->mmio.data, 0, sizeof(v->run->mmio.data));
+	}
+	rc = 0;
+out:
+	immediate_exit_rearm(v);
+	v->run->kvm_dirty_regs = dirty;
+	v->valid = 0;
+	v->msr_count = 0;
+	return rc ? err_sys(rc, "KVM_RUN (completing the previous exit)") : 0;
+}
+
+int kvm_vcpu_retire_pending(struct engine_vcpu *v)
+{
+	struct kvm_sync_regs view;
+	int rc;
+
+	if (v->pend.kind == PK_NONE)
+		return 0;
+	view = v->run->s.regs;
+	rc = vcpu_flush(v);
+	v->run->s.regs = view;
+	v->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+	v->pend.kind = PK_NONE;
+	return rc;
+}
+
+/* ---- CPU mode, linear addresses and instruction bytes ---- */
+
+static int mode_bits(const struct kvm_sregs *s, uint64_t rflags)
+{
+	if (!(s->cr0 & 1) || (rflags & RFLAGS_VM))
+		return 16;
+	if ((s->efer & EFER_LMA) && s->cs.l)
+		return 64;
+	return s->cs.db ? 32 : 16;
+}
+
+static uint64_t linear_of(uint64_t base, uint64_t off, int bits)
+{
+	if (bits == 64)
+		return off;
+	return (base + off) & 0xFFFFFFFFull;
+}
+
+/* Copy up to (n) bytes at linear (la); returns how many could be read (stops at a hole). */
+static uint32_t fetch_linear(struct engine_vcpu *v, uint64_t la, uint8_t *buf, uint32_t n)
+{
+	const struct kvm_sregs *s = &v->run->s.regs.sregs;
+	struct gva_ctl ctl = { s->cr0, s->cr3, s->cr4, s->efer };
+	uint32_t got = 0;
+
+	while (got < n) {
+		uint64_t gpa;
+		uint32_t chunk = (uint32_t)(4096 - ((la + got) & 4095));
+
+		if (chunk > n - got)
+			chunk = n - got;
+		if (gva_walk(&ctl, la + got, v->vm->cfg.read_gpa, v->vm->cfg.owner, &gpa) != GVA_OK)
+			break;
+		if (v->vm->cfg.read_gpa(v->vm->cfg.owner, gpa, buf + got, chunk))
+			break;
+		got += chunk;
+	}
+	return got;
+}
+
+/* The port an I/O instruction names: imm8, or DX. */
+static bool insn_port_matches(const struct insn *in, uint16_t port, const struct kvm_regs *r)
+{
+	return in->port_imm ? in->port_imm8 == port : (uint16_t)r->rdx == port;
+}
+
+/*
+ * KVM reported RIP after the instruction (kvm_exit_rules): find where it
+ * started by decoding backwards from (end) for an instruction of exactly the
+ * right length that fits (match). The shortest fit wins; a redundant prefix
+ * before it is then reported as part of the previous instruction, which
+ * changes nothing for a caller that emulates and advances RIP.
+ */
+static bool find_backwards(struct engine_vcpu *v, uint64_t end_la, int bits,
+			   bool (*match)(const struct insn *, void *), void *arg,
+			   struct insn *out, uint8_t *len)
+{
+	uint8_t buf[15];
+	uint32_t k;
+
+	/*
+	 * First the instruction the guest was resumed at: when it ends exactly
+	 * here, it is the one (a REP element loop, a retried instruction), and
+	 * its prefixes are known for certain.
+	 */
+	k = (uint32_t)(end_la - v->resume_la);
+	if (v->resume_valid && end_la > v->resume_la && k <= 15 &&
+	    fetch_linear(v, v->resume_la, buf, k) == k &&
+	    insn_decode(buf, k, bits, out) == 0 && out->len == k && match(out, arg)) {
+		*len = (uint8_t)k;
+		return true;
+	}
+
+	for (k = 1; k <= 15; k++) {
+		if (end_la < k)
+			break;
+		if (fetch_linear(v, end_la - k, buf, k) != k)
+			break;
+		if (insn_decode(buf, k, bits, out) == 0 && out->len == k && match(out, arg)) {
+			*len = (uint8_t)k;
+			return true;
+		}
+	}
+	return false;
+}
+
+struct io_match {
+	uint16_t port;
+	uint8_t size;
+	bool rip_after;               /* this flavour reports a plain OUT with RIP after it */
+	const struct kvm_regs *regs;
+};
+
+/* Mask of an index/count register at (addr_size) bytes. */
+static uint64_t addr_mask(uint8_t addr_size)
+{
+	return addr_size >= 8 ? ~0ull : (1ull << (addr_size * 8)) - 1;
+}
+
+/*
+ * An OUT that ends where RIP stands: a plain OUT on a flavour that reports
+ * RIP after it, or an OUTS without REP. KVM finishes each OUTS element before
+ * the exit; with REP it leaves RIP at the instruction after every element,
+ * the last one too (x86 emulator: the restart sees RCX = 0 and only then moves
+ * RIP; measured the same on kvm_pvm), without REP it moves RIP past it.
+ */
+static bool match_out(const struct insn *in, void *arg)
+{
+	const struct io_match *m = arg;
+
+	if (!in->is_out)
+		return false;
+	if (in->is_string)
+		return in->mem_size == m->size && !in->rep;
+	return m->rip_after && in->op_size == m->size && insn_port_matches(in, m->port, m->regs);
+}
+
+struct store_match {
+	struct engine_vcpu *v;
+	uint8_t size;
+	uint64_t gpa;
+	uint64_t end_la;
+	int bits;
+};
+
+/*
+ * A store candidate must write at least the size KVM reported and its memory
+ * operand must translate to the GPA KVM reported (the registers have not
+ * moved: a plain store changes none of those it addresses with).
+ */
+static bool match_store(const struct insn *in, void *arg)
+{
+	const struct store_match *m = arg;
+	const struct kvm_sync_regs *s = &m->v->run->s.regs;
+	const struct kvm_regs *r = &s->regs;
+	uint64_t gpr[16] = { r->rax, r->rcx, r->rdx, r->rbx, r->rsp, r->rbp, r->rsi, r->rdi,
+			     r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15 };
+	uint64_t seg[6] = { s->sregs.es.base, s->sregs.cs.base, s->sregs.ss.base,
+			    s->sregs.ds.base, s->sregs.fs.base, s->sregs.gs.base };
+	struct gva_ctl ctl = { s->sregs.cr0, s->sregs.cr3, s->sregs.cr4, s->sregs.efer };
+	uint8_t bytes[15];
+	uint64_t la, gpa;
+
+	if (!in->mem_write || in->is_string || in->mem_size < m->size)
+		return false;
+	if (fetch_linear(m->v, m->end_la - in->len, bytes, in->len) != in->len ||
+	    insn_mem_linear(bytes, in->len, m->bits, gpr, r->rip, seg, &la) ||
+	    gva_walk(&ctl, la, m->v->vm->cfg.read_gpa, m->v->vm->cfg.owner, &gpa) != GVA_OK)
+		return false;
+	/* The access may be a later fragment of a wider or page-crossing store. */
+	return m->gpa >= gpa && m->gpa < gpa + in->mem_size;
+}
+
+/* ---- filling the exit context ---- */
+
+static void fill_vp_context(struct engine_vcpu *v, WHV_VP_EXIT_CONTEXT *c, uint8_t len)
+{
+	const struct kvm_sync_regs *s = &v->run->s.regs;
+	const struct kvm_vcpu_events *e = &s->events;
+
+	memset(c, 0, sizeof(*c));
+	c->ExecutionState.Cpl = (s->sregs.cr0 & 1) ? (s->regs.rflags & RFLAGS_VM ? 3 :
+						       s->sregs.ss.dpl & 3) : 0;
+	c->ExecutionState.Cr0Pe = s->sregs.cr0 & 1;
+	c->ExecutionState.Cr0Am = (s->sregs.cr0 >> 18) & 1;
+	c->ExecutionState.EferLma = (s->sregs.efer & EFER_LMA) ? 1 : 0;
+	c->ExecutionState.DebugActive = (v->dr7_shadow & 0xFF) ? 1 : 0;
+	c->ExecutionState.InterruptionPending =
+		(e->exception.injected || e->interrupt.injected || e->nmi.injected) ? 1 : 0;
+	c->ExecutionState.InterruptShadow = e->interrupt.shadow ? 1 : 0;
+	c->InstructionLength = len & 0xF;
+	c->Cr8 = s->sregs.cr8 & 0xF;
+	kvm_seg_to_whv(&s->sregs.cs, &c->Cs);
+	c->Rip = s->regs.rip;
+	c->Rflags = s->regs.rflags;
+}
+
+static uint32_t fill_bytes(struct engine_vcpu *v, uint64_t la, UINT8 bytes[16])
+{
+	uint8_t buf[16];
+	uint32_t n;
+
+	memset(buf, 0, sizeof(buf));
+	n = fetch_linear(v, la, buf, 16);
+	memcpy(bytes, buf, 16);
+	return n;
+}
+
+/* Step an index register back by (delta) bytes (forward when DF=1), wrapping at the address size. */
+static uint64_t string_back(uint64_t val, uint64_t delta, uint8_t addr_size, bool df)
+{
+	uint64_t mask = addr_mask(addr_size);
+	uint64_t nv = df ? val + delta : val - delta;
+
+	return (val & ~mask) | (nv & mask);
+}
+
+/*
+ * Complete a string instruction's pending element(s) now (eager rule) and
+ * rebuild Windows' view: RIP at the instruction, RSI/RDI/RCX as before the
+ * element(s) KVM has just retired. (uses_si/uses_di): which index registers.
+ */
+static int string_eager(struct engine_vcpu *v, uint64_t rip, const struct insn *in,
+			uint32_t count, uint8_t elem, bool uses_si, bool uses_di)
+{
+	struct kvm_regs *r = &v->run->s.regs.regs;
+	uint64_t delta = (uint64_t)count * elem;
+	bool df;
+	int rc;
+
+	rc = vcpu_flush(v);
+	if (rc)
+		return rc;
+	df = (r->rflags & RFLAGS_DF) != 0;
+	r->rip = rip;
+	if (uses_si)
+		r->rsi = string_back(r->rsi, delta, in->addr_size, df);
+	if (uses_di)
+		r->rdi = string_back(r->rdi, delta, in->addr_size, df);
+	if (in->rep)
+		r->rcx = string_back(r->rcx, count, in->addr_size, true);
+	v->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+	return 0;
+}
+
+/*
+ * Windows' view of a string OUT whose element(s) KVM has already sent: RIP at
+ * the instruction, RSI and RCX as before those elements.
+ */
+static void string_out_view(struct engine_vcpu *v, uint64_t rip, const struct insn *in,
+			    uint32_t count, uint8_t elem)
+{
+	struct kvm_regs *r = &v->run->s.regs.regs;
+
+	r->rip = rip;
+	r->rsi = string_back(r->rsi, (uint64_t)count * elem, in->addr_size,
+			     (r->rflags & RFLAGS_DF) != 0);
+	if (in->rep)
+		r->rcx = string_back(r->rcx, count, in->addr_size, true);
+	v->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+}
+
+static int exit_io(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x)
+{
+	struct kvm_run *run = v->run;
+	struct kvm_sync_regs *s = &run->s.regs;
+	bool out_after = kvm_exit_rules[v->vm->flavour][PK_OUT].rip_after;
+	WHV_X64_IO_PORT_ACCESS_CONTEXT *io = &x->IoPortAccess;
+	struct io_match m = { run->io.port, run->io.size, out_after, &s->regs };
+	bool is_out = run->io.direction == KVM_EXIT_IO_OUT;
+	int bits = mode_bits(&s->sregs, s->regs.rflags);
+	uint64_t la = linear_of(s->sregs.cs.base, s->regs.rip, bits);
+	uint8_t bytes[16], len = 0;
+	struct insn fwd, in;
+	bool fwd_ok, found;
+	int rc;
+
+	x->ExitReason = WHvRunVpExitReasonX64IoPortAccess;
+	memset(&in, 0, sizeof(in));
+	fwd_ok = insn_decode(bytes, fetch_linear(v, la, bytes, 15), bits, &fwd) == 0;
+	if (!is_out) {
+		/* IN and INS: KVM reports RIP at the instruction on every flavour. */
+		if (!fwd_ok || !fwd.is_in)
+			return err_set(-EIO, "no IN instruction at 0x%llx", (unsigned long long)la);
+		in = fwd;
+		len = in.len;
+		if (in.is_string) {
+			rc = string_eager(v, s->regs.rip, &in, run->io.count, run->io.size, false,
+					  true);
+			if (rc)
+				return rc;
+			v->pend = (struct kvm_pending){ PK_NONE, la, len, false };
+		} else {
+			v->pend = (struct kvm_pending){ PK_IN, la, len, false };
+		}
+	} else if (fwd_ok && fwd.is_out && !fwd.is_string && !out_after) {
+		in = fwd;
+		len = in.len;
+		v->pend = (struct kvm_pending){ PK_OUT, la, len, false };
+	} else if (fwd_ok && fwd.is_out && fwd.is_string && fwd.rep &&
+		   fwd.mem_size == run->io.size) {
+		in = fwd;
+		len = in.len;
+		string_out_view(v, s->regs.rip, &in, run->io.count, run->io.size);
+		v->pend = (struct kvm_pending){ PK_NONE, la, len, false };
+	} else {
+		found = find_backwards(v, la, bits, match_out, &m, &in, &len);
+		if (found) {
+			/* Windows reports the OUT itself, not yet done: RIP back at it. */
+			la -= len;
+			if (in.is_string) {
+				string_out_view(v, s->regs.rip - len, &in, run->io.count,
+						run->io.size);
+				v->pend = (struct kvm_pending){ PK_NONE, la, len, false };
+			} else {
+				s->regs.rip -= len;
+				run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+				v->pend = (struct kvm_pending){ PK_OUT, la, len, false };
+			}
+		} else {
+			/*
+			 * No OUT found behind RIP: report RIP where KVM has it, with
+			 * length 0, so that a re-run simply continues.
+			 */
+			memset(&in, 0, sizeof(in));
+			len = 0;
+			v->pend = (struct kvm_pending){ PK_NONE, la, 0, false };
+		}
+	}
+	fill_vp_context(v, &x->VpContext, len);
+	io->InstructionByteCount = fill_bytes(v, la, io->InstructionBytes);
+	io->AccessInfo.AsUINT32 = 0;
+	io->AccessInfo.IsWrite = is_out;
+	io->AccessInfo.AccessSize = run->io.size;
+	io->AccessInfo.StringOp = in.is_string;
+	io->AccessInfo.RepPrefix = in.rep;
+	io->PortNumber = run->io.port;
+	io->Rax = s->regs.rax;
+	io->Rcx = s->regs.rcx;
+	io->Rsi = s->regs.rsi;
+	io->Rdi = s->regs.rdi;
+	kvm_seg_to_whv(&s->sregs.ds, &io->Ds);
+	kvm_seg_to_whv(&s->sregs.es, &io->Es);
+	return 0;
+}
+
+static int exit_mmio(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x)
+{
+	struct kvm_run *run = v->run;
+	struct kvm_sync_regs *s = &run->s.regs;
+	const struct kvm_exit_rule *wr = &kvm_exit_rules[v->vm->flavour][PK_MMIO_WRITE];
+	WHV_MEMORY_ACCESS_CONTEXT *ma = &x->MemoryAccess;
+	int bits = mode_bits(&s->sregs, s->regs.rflags);
+	uint64_t la = linear_of(s->sregs.cs.base, s->regs.rip, bits);
+	uint8_t bytes[16], len = 0, size = (uint8_t)run->mmio.len;
+	struct insn in;
+	bool decoded;
+	uint32_t n;
+	int rc;
+
+	x->ExitReason = WHvRunVpExitReasonMemoryAccess;
+	n = fetch_linear(v, la, bytes, 15);
+	decoded = insn_decode(bytes, n, bits, &in) == 0;
+	if (decoded && in.is_string && (!run->mmio.is_write || (in.rep && s->regs.rcx))) {
+		/* String MMIO: KVM keeps RIP at the instruction while elements remain. */
+		bool si = in.mem_read || !in.mem_write, di = in.mem_write || !in.mem_read;
+
+		len = in.len;
+		rc = string_eager(v, s->regs.rip, &in, 1, in.op_size ? in.op_size : size, si, di);
+		if (rc)
+			return rc;
+		v->pend = (struct kvm_pending){ PK_NONE, la, len, false };
+	} else if (run->mmio.is_write && wr->rip_after) {
+		struct store_match sm = { v, size, run->mmio.phys_addr, la, bits };
+
+		if (find_backwards(v, la, bits, match_store, &sm, &in, &len)) {
+			s->regs.rip -= len;
+			la -= len;
+			run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+		}
+		/* Not found: leave RIP where KVM has it, length 0; a re-run continues. */
+		v->pend = (struct kvm_pending){ PK_MMIO_WRITE, la, len, false };
+	} else {
+		if (decoded)
+			len = in.len;
+		v->pend = (struct kvm_pending){ run->mmio.is_write ? PK_MMIO_WRITE : PK_MMIO_READ,
+						la, len, decoded && in.touches_vector };
+	}
+	fill_vp_context(v, &x->VpContext, len);
+	ma->InstructionByteCount = (UINT8)fill_bytes(v, la, ma->InstructionBytes);
+	ma->AccessInfo.AsUINT32 = 0;
+	ma->AccessInfo.AccessType = run->mmio.is_write ? WHvMemoryAccessWrite : WHvMemoryAccessRead;
+	ma->AccessInfo.GpaUnmapped = v->vm->cfg.gpa_flags(v->vm->cfg.owner,
+							  run->mmio.phys_addr) < 0;
+	ma->Gpa = run->mmio.phys_addr;
+	return 0;
+}
+
+/*
+ * When the instruction at CS:RIP sits in unmapped guest memory, WHP reports a
+ * MemoryAccess exit with AccessType Execute; KVM reports an emulation failure
+ * (or, on some flavours, fails KVM_RUN) instead. Fills (x) and returns true then.
+ */
+static bool exit_fetch_fault(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x)
+{
+	struct kvm_sync_regs *s = &v->run->s.regs;
+	int bits = mode_bits(&s->sregs, s->regs.rflags);
+	uint64_t la = linear_of(s->sregs.cs.base, s->regs.rip, bits);
+	struct gva_ctl ctl = { s->sregs.cr0, s->sregs.cr3, s->sregs.cr4, s->sregs.efer };
+	uint64_t gpa = la;
+
+	if (gva_walk(&ctl, la, v->vm->cfg.read_gpa, v->vm->cfg.owner, &gpa) != GVA_OK ||
+	    v->vm->cfg.gpa_flags(v->vm->cfg.owner, gpa) >= 0)
+		return false;
+	x->ExitReason = WHvRunVpExitReasonMemoryAccess;
+	fill_vp_context(v, &x->VpContext, 0);
+	x->MemoryAccess.AccessInfo.AccessType = WHvMemoryAccessExecute;
+	x->MemoryAccess.AccessInfo.GpaUnmapped = 1;
+	x->MemoryAccess.AccessInfo.GvaValid = 1;
+	x->MemoryAccess.Gpa = gpa;
+	x->MemoryAccess.Gva = la;
+	return true;
+}
+
+/* KVM could not emulate: a fetch from a hole, or an instruction its emulator lacks. */
+static int exit_internal(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x)
+{
+	v->pend.kind = PK_NONE;
+	fill_vp_context(v, &x->VpContext, 0);
+	if (v->run->internal.suberror != KVM_INTERNAL_ERROR_EMULATION) {
+		x->ExitReason = WHvRunVpExitReasonUnrecoverableException;
+		return 0;
+	}
+	if (exit_fetch_fault(v, x))
+		return 0;
+	/* Something KVM's emulator cannot do (kvm-platform-facts §5): say so. */
+	x->ExitReason = WHvRunVpExitReasonUnsupportedFeature;
+	x->UnsupportedFeature.FeatureCode = WHvUnsupportedFeatureIntercept;
+	x->UnsupportedFeature.FeatureParameter = v->run->internal.suberror;
+	return 0;
+}
+
+static int exit_translate(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x)
+{
+	v->pend.kind = PK_NONE;
+	switch (v->run->exit_reason) {
+	case KVM_EXIT_IO:
+		return exit_io(v, x);
+	case KVM_EXIT_MMIO:
+		return exit_mmio(v, x);
+	case KVM_EXIT_HLT:
+		/* RIP is already past HLT, as WHP reports it (whp-reference §4.3). */
+		x->ExitReason = WHvRunVpExitReasonX64Halt;
+		fill_vp_context(v, &x->VpContext, 1);
+		return 0;
+	case KVM_EXIT_SHUTDOWN:
+	case KVM_EXIT_SYSTEM_EVENT:
+		x->ExitReason = WHvRunVpExitReasonUnrecoverableException;
+		fill_vp_context(v, &x->VpContext, 0);
+		return 0;
+	case KVM_EXIT_FAIL_ENTRY:
+		x->ExitReason = WHvRunVpExitReasonInvalidVpRegisterValue;
+		fill_vp_context(v, &x->VpContext, 0);
+		return 0;
+	case KVM_EXIT_INTERNAL_ERROR:
+		return exit_internal(v, x);
+	default:
+		x->ExitReason = WHvRunVpExitReasonUnsupportedFeature;
+		fill_vp_context(v, &x->VpContext, 0);
+		x->UnsupportedFeature.FeatureCode = WHvUnsupportedFeatureIntercept;
+		x->UnsupportedFeature.FeatureParameter = v->run->exit_reason;
+		return 0;
+	}
+}
+
+static void exit_canceled(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x)
+{
+	x->ExitReason = WHvRunVpExitReasonCanceled;
+	fill_vp_context(v, &x->VpContext, 0);
+	x->CancelReason.CancelReason = WHvRunVpCancelReasonUser;
+}
+
+/* Bring KVM's state to the caller's view before entering the guest (kvm_complete.c). */
+static int resume_prepare(struct engine_vcpu *v)
+{
+	struct kvm_sync_regs *s = &v->run->s.regs;
+	struct resume_plan plan;
+	struct kvm_sync_regs view;
+	struct kvm_fpu fpu;
+	bool restore_fpu = false;
+	int bits, rc;
+
+	if (v->pend.kind == PK_NONE)
+		return 0;
+	bits = mode_bits(&s->sregs, s->regs.rflags);
+	plan = kvm_plan_resume(v->vm->flavour, v->pend.kind, v->pend.at, v->pend.len,
+			       linear_of(s->sregs.cs.base, s->regs.rip, bits),
+			       (v->run->kvm_dirty_regs & SYNC_ALL) != 0);
+	v->pend.kind = PK_NONE;
+	if (plan.flush) {
+		/* The completion may write a vector register: keep the caller's. */
+		if (v->pend.touches_vector) {
+			rc = kvm_vcpu_load_fpu(v);
+			if (rc)
+				return rc;
+			fpu = v->fpu;
+			restore_fpu = true;
+		}
+		view = *s;
+		rc = vcpu_flush(v);
+		*s = view;
+		if (rc)
+			return rc;
+		if (restore_fpu) {
+			rc = kvm_vcpu_ioctl(v, KVM_SET_FPU, &fpu, "KVM_SET_FPU");
+			if (rc)
+				return rc;
+		}
+	}
+	if (plan.write_regs)
+		v->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+	return 0;
+}
+
+static void run_enter(struct engine_vcpu *v)
+{
+	pthread_mutex_lock(&v->kick_lock);
+	v->thread = pthread_self();
+	v->in_run = true;
+	pthread_mutex_unlock(&v->kick_lock);
+}
+
+static void run_leave(struct engine_vcpu *v)
+{
+	pthread_mutex_lock(&v->kick_lock);
+	v->in_run = false;
+	pthread_mutex_unlock(&v->kick_lock);
+}
+
+int kvm_vcpu_run(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x)
+{
+	int rc = 0;
+
+	memset(x, 0, sizeof(*x));
+	kick_prepare_thread();
+	/* A cancel that came before this run ends it at once, no guest code run. */
+	if (atomic_exchange(&v->cancel_pending, 0)) {
+		immediate_exit_rearm(v);
+		exit_canceled(v, x);
+		return 0;
+	}
+	rc = resume_prepare(v);
+	if (rc)
+		return rc;
+	{
+		struct kvm_sync_regs *s = &v->run->s.regs;
+
+		v->resume_la = linear_of(s->sregs.cs.base, s->regs.rip,
+					 mode_bits(&s->sregs, s->regs.rflags));
+		v->resume_valid = true;
+	}
+	run_enter(v);
+	for (;;) {
+		v->valid = 0;
+		v->msr_count = 0;
+		rc = vcpu_kvm_run(v);
+		if (rc == -EINTR) {
+			if (atomic_exchange(&v->cancel_pending, 0)) {
+				immediate_exit_rearm(v);
+				exit_canceled(v, x);
+				rc = 0;
+				break;
+			}
+			immediate_exit_rearm(v);
+			continue;   /* a stray signal: the caller asked for nothing */
+		}
+		if (rc == -EAGAIN)
+			continue;
+		if (rc && exit_fetch_fault(v, x)) {
+			/* kvm_pvm fails KVM_RUN (ENOSPC) when CS:RIP has no memory at all. */
+			v->pend.kind = PK_NONE;
+			rc = 0;
+			break;
+		}
+		if (rc == -EINVAL || rc == -EFAULT) {
+			/* KVM refused the register state at entry (sync_regs/__set_sregs). */
+			x->ExitReason = WHvRunVpExitReasonInvalidVpRegisterValue;
+			fill_vp_context(v, &x->VpContext, 0);
+			err_sys(rc, "KVM_RUN");
+			v->pend.kind = PK_NONE;
+			rc = 0;
+			break;
+		}
+		if (rc) {
+			rc = err_sys(rc, "KVM_RUN");
+			break;
+		}
+		if (v->run->exit_reason == KVM_EXIT_INTR)
+			continue;
+		rc = exit_translate(v, x);
+		break;
+	}
+	run_leave(v);
+	return rc;
+}

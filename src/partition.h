@@ -1,0 +1,57 @@
+/* partition.h: the partition and VP objects behind WHP handles, and the handle registry. */
+#ifndef OPENWHP_PARTITION_H
+#define OPENWHP_PARTITION_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine.h"
+#include "memory.h"
+
+struct whp_vp {
+	bool exists;
+	bool running;                  /* inside WHvRunVirtualProcessor (partition lock) */
+	pthread_mutex_t op_lock;       /* serialises engine calls on this VP */
+	struct engine_vcpu *vcpu;
+};
+
+struct whp_partition {
+	pthread_mutex_t lock;          /* everything below but memory */
+	pthread_cond_t released;       /* refs dropped to zero while deleting */
+	unsigned refs;                 /* API calls in flight (registry lock) */
+	bool deleting;
+	bool setup;
+
+	/* Properties (WHV_PARTITION_PROPERTY_CODE). */
+	uint32_t processor_count;      /* 0 = not set */
+	uint32_t lapic_mode;
+	uint64_t extended_vm_exits;
+	uint64_t exception_exit_bitmap;
+	uint64_t msr_exit_bitmap;
+	uint16_t numa_node;
+
+	struct gpa_map mem;            /* guest-physical map, own rwlock */
+
+	const struct engine_ops *ops;
+	struct engine_caps caps;
+	struct engine_vm *vm;          /* after setup */
+	struct whp_vp *vps;            /* processor_count entries after setup */
+};
+
+/*
+ * partition_get: validate (handle) and take a reference that keeps the
+ * partition alive until partition_put. Returns NULL for NULL, stale or
+ * deleted handles (never dereferences an unknown pointer).
+ */
+struct whp_partition *partition_get(WHV_PARTITION_HANDLE handle);
+void partition_put(struct whp_partition *p);
+
+/*
+ * partition_vp: the VP (index) of a set-up partition, with the partition lock
+ * held by the caller. Returns a status: -EINVAL-style OE codes when the
+ * partition is not set up, the index is out of range or no VP exists there.
+ */
+int partition_vp(struct whp_partition *p, uint32_t index, struct whp_vp **out);
+
+#endif

@@ -87,8 +87,9 @@ struct engine_ops {
 	int (*vcpu_run)(struct engine_vcpu *vcpu, WHV_RUN_VP_EXIT_CONTEXT *exit);
 	/*
 	 * vcpu_cancel: WHvCancelRunVirtualProcessor: sticky and single-shot:
-	 * the current or next vcpu_run returns Canceled. Async-safe enough to be
-	 * called from any thread; never blocks on the running vcpu.
+	 * the current or next vcpu_run returns Canceled. Called from any thread
+	 * with the partition lock held (which keeps a running VP's thread inside
+	 * its WHvRunVirtualProcessor); never blocks on the running vcpu.
 	 */
 	void (*vcpu_cancel)(struct engine_vcpu *vcpu);
 };

@@ -6,7 +6,8 @@
 
 #include "internal.h"
 
-static _Thread_local char last_error[256];
+/* initial-exec: every API call touches it; no __tls_get_addr on the exit path. */
+static _Thread_local char last_error[256] __attribute__((tls_model("initial-exec")));
 static atomic_uint_fast64_t vcpu_ioctls;
 
 HRESULT status_to_hresult(int status)

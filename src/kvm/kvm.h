@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "engine.h"
+#include "insn.h"
 #include "kvm_complete.h"
 
 /* Process-wide facts about /dev/kvm, probed once (kvm_sys.c). */
@@ -34,6 +35,11 @@ enum {
 	KS_DREGS = 1u << 1,
 	KS_XCRS = 1u << 2,
 	KS_MP = 1u << 3,
+	/* not cached (always in kvm_run): only name which sync blocks a call touches */
+	KS_SYNC_REGS = 1u << 8,
+	KS_SYNC_SREGS = 1u << 9,
+	KS_SYNC_EVENTS = 1u << 10,
+	KS_SYNC_ALL = KS_SYNC_REGS | KS_SYNC_SREGS | KS_SYNC_EVENTS,
 };
 
 #define KVM_MSR_CACHE 32
@@ -44,6 +50,22 @@ struct kvm_pending {
 	uint64_t at;             /* linear address of the instruction */
 	uint8_t len;
 	bool touches_vector;     /* restore FPU state around a flush */
+};
+
+#define KVM_EXIT_TLB 4
+#define KVM_DECODE_CACHE 8
+
+struct kvm_decode_entry {
+	uint8_t n, bits;
+	uint8_t bytes[15];
+	int rc;
+	struct insn insn;
+};
+
+struct kvm_exit_window {
+	uint64_t la;
+	uint8_t b[31];
+	uint32_t before, after;
 };
 
 struct engine_vm {
@@ -63,8 +85,7 @@ struct engine_vcpu {
 
 	/* Cancel (WHvCancelRunVirtualProcessor): see kvm_run.c. */
 	atomic_int cancel_pending;
-	pthread_mutex_t kick_lock;
-	bool in_run;
+	atomic_bool in_run;            /* inside kvm_vcpu_run, on (thread) */
 	pthread_t thread;
 
 	/* Cache of non-sync state, valid until the next KVM_RUN. */
@@ -82,6 +103,11 @@ struct engine_vcpu {
 
 	struct kvm_pending pend;
 	uint64_t resume_la;            /* linear RIP the guest was last resumed at */
+	struct { uint64_t la, gpa; } tlb[KVM_EXIT_TLB];   /* kvm_run.c, per exit */
+	unsigned tlb_n;
+	struct kvm_decode_entry dcache[KVM_DECODE_CACHE];
+	unsigned dcache_next;
+	struct kvm_exit_window win;    /* kvm_run.c, per exit */
 	bool resume_valid;
 
 	/* The state a new VP starts in, for WHvResetPartition and re-creation. */

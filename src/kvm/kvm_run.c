@@ -29,7 +29,7 @@
 #define KICK_SIGNAL (SIGRTMAX - 5)
 
 static pthread_once_t kick_once = PTHREAD_ONCE_INIT;
-static _Thread_local bool kick_unblocked;
+static _Thread_local bool kick_unblocked __attribute__((tls_model("initial-exec")));
 
 static void kick_handler(int sig)
 {
@@ -63,14 +63,17 @@ static void kick_prepare_thread(void)
 	kick_unblocked = true;
 }
 
+/*
+ * The caller holds the partition lock (engine.h), and a VP's run cannot return
+ * from WHvRunVirtualProcessor without taking it: so when in_run is seen set,
+ * the thread it names is alive and inside the run, and signalling it is safe.
+ */
 void kvm_vcpu_cancel(struct engine_vcpu *v)
 {
 	atomic_store(&v->cancel_pending, 1);
 	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-	pthread_mutex_lock(&v->kick_lock);
-	if (v->in_run)
+	if (atomic_load(&v->in_run))
 		pthread_kill(v->thread, KICK_SIGNAL);
-	pthread_mutex_unlock(&v->kick_lock);
 }
 
 /* Clear immediate_exit, unless a cancel is (or just became) pending. */
@@ -155,11 +158,41 @@ static uint64_t linear_of(uint64_t base, uint64_t off, int bits)
 	return (base + off) & 0xFFFFFFFFull;
 }
 
-/* Copy up to (n) bytes at linear (la); returns how many could be read (stops at a hole). */
-static uint32_t fetch_linear(struct engine_vcpu *v, uint64_t la, uint8_t *buf, uint32_t n)
+/*
+ * Linear -> guest-physical page for the exit being handled. The guest is
+ * stopped while its exit is built, so a translation stays good until the next
+ * KVM_RUN (tlb_clear); a handful of fetches then costs one page walk.
+ */
+static void tlb_clear(struct engine_vcpu *v)
+{
+	v->tlb_n = 0;
+}
+
+static bool tlb_translate(struct engine_vcpu *v, uint64_t la, uint64_t *gpa)
 {
 	const struct kvm_sregs *s = &v->run->s.regs.sregs;
 	struct gva_ctl ctl = { s->cr0, s->cr3, s->cr4, s->efer };
+	uint64_t page = la & ~4095ull, g;
+	unsigned i;
+
+	for (i = 0; i < v->tlb_n; i++) {
+		if (v->tlb[i].la == page) {
+			*gpa = v->tlb[i].gpa | (la & 4095);
+			return true;
+		}
+	}
+	if (gva_walk(&ctl, page, v->vm->cfg.read_gpa, v->vm->cfg.owner, &g) != GVA_OK)
+		return false;
+	i = v->tlb_n < KVM_EXIT_TLB ? v->tlb_n++ : 0;
+	v->tlb[i].la = page;
+	v->tlb[i].gpa = g & ~4095ull;
+	*gpa = v->tlb[i].gpa | (la & 4095);
+	return true;
+}
+
+/* Copy up to (n) bytes at linear (la); returns how many could be read (stops at a hole). */
+static uint32_t fetch_linear(struct engine_vcpu *v, uint64_t la, uint8_t *buf, uint32_t n)
+{
 	uint32_t got = 0;
 
 	while (got < n) {
@@ -168,13 +201,84 @@ static uint32_t fetch_linear(struct engine_vcpu *v, uint64_t la, uint8_t *buf, u
 
 		if (chunk > n - got)
 			chunk = n - got;
-		if (gva_walk(&ctl, la + got, v->vm->cfg.read_gpa, v->vm->cfg.owner, &gpa) != GVA_OK)
+		if (!tlb_translate(v, la + got, &gpa))
 			break;
 		if (v->vm->cfg.read_gpa(v->vm->cfg.owner, gpa, buf + got, chunk))
 			break;
 		got += chunk;
 	}
 	return got;
+}
+
+/*
+ * Decoding is a pure function of the bytes and the mode, and a guest that
+ * exits in a loop exits on the same few instructions: remember the last few
+ * results (failures too) so a hot exit costs a memcmp, not a decode.
+ */
+static int decode_cached(struct engine_vcpu *v, const uint8_t *buf, uint32_t n, int bits,
+			 struct insn *out)
+{
+	struct kvm_decode_entry *e;
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < KVM_DECODE_CACHE; i++) {
+		e = &v->dcache[i];
+		if (e->n == n && e->bits == bits && memcmp(e->bytes, buf, n) == 0) {
+			*out = e->insn;
+			return e->rc;
+		}
+	}
+	rc = insn_decode(buf, n, bits, out);
+	e = &v->dcache[v->dcache_next++ % KVM_DECODE_CACHE];
+	e->n = (uint8_t)n;
+	e->bits = (uint8_t)bits;
+	memcpy(e->bytes, buf, n);
+	e->insn = *out;
+	e->rc = rc;
+	return rc;
+}
+
+/*
+ * The bytes around the exit's RIP, read once per exit: up to 15 before it
+ * (where an instruction KVM reported RIP after starts) and 16 from it.
+ * b[15] is the byte at (la); [15 - before, 15 + after) are valid.
+ */
+static void win_load(struct engine_vcpu *v, uint64_t la)
+{
+	struct kvm_exit_window *w = &v->win;
+	uint32_t near = (uint32_t)(la & 4095);
+
+	w->la = la;
+	/* Usually all 31 bytes sit in one page: one read. */
+	if (near >= 15 && (la & 4095) + 16 <= 4096 && fetch_linear(v, la - 15, w->b, 31) == 31) {
+		w->before = 15;
+		w->after = 16;
+		return;
+	}
+	w->after = fetch_linear(v, la, w->b + 15, 16);
+	w->before = 0;
+	if (near > 15)
+		near = 15;
+	if (fetch_linear(v, la - near, w->b + 15 - near, near) != near)
+		return;
+	w->before = near;
+	if (near < 15 && la >= 15 && fetch_linear(v, la - 15, w->b, 15 - near) == 15 - near)
+		w->before = 15;
+}
+
+/* Bytes of the window from linear (from) on: a pointer and how many are valid (0 if outside). */
+static const uint8_t *win_at(const struct engine_vcpu *v, uint64_t from, uint32_t *n)
+{
+	const struct kvm_exit_window *w = &v->win;
+	int64_t off = (int64_t)(from - w->la);
+
+	if (off < -(int64_t)w->before || off >= (int64_t)w->after) {
+		*n = 0;
+		return w->b;
+	}
+	*n = (uint32_t)((int64_t)w->after - off);
+	return w->b + 15 + off;
 }
 
 /* The port an I/O instruction names: imm8, or DX. */
@@ -194,8 +298,8 @@ static bool find_backwards(struct engine_vcpu *v, uint64_t end_la, int bits,
 			   bool (*match)(const struct insn *, void *), void *arg,
 			   struct insn *out, uint8_t *len)
 {
-	uint8_t buf[15];
-	uint32_t k;
+	uint32_t k, avail = end_la == v->win.la ? v->win.before : 0;
+	const uint8_t *end = v->win.b + 15;
 
 	/*
 	 * First the instruction the guest was resumed at: when it ends exactly
@@ -203,19 +307,13 @@ static bool find_backwards(struct engine_vcpu *v, uint64_t end_la, int bits,
 	 * its prefixes are known for certain.
 	 */
 	k = (uint32_t)(end_la - v->resume_la);
-	if (v->resume_valid && end_la > v->resume_la && k <= 15 &&
-	    fetch_linear(v, v->resume_la, buf, k) == k &&
-	    insn_decode(buf, k, bits, out) == 0 && out->len == k && match(out, arg)) {
+	if (v->resume_valid && end_la > v->resume_la && k <= avail &&
+	    decode_cached(v, end - k, k, bits, out) == 0 && out->len == k && match(out, arg)) {
 		*len = (uint8_t)k;
 		return true;
 	}
-
-	for (k = 1; k <= 15; k++) {
-		if (end_la < k)
-			break;
-		if (fetch_linear(v, end_la - k, buf, k) != k)
-			break;
-		if (insn_decode(buf, k, bits, out) == 0 && out->len == k && match(out, arg)) {
+	for (k = 1; k <= avail; k++) {
+		if (decode_cached(v, end - k, k, bits, out) == 0 && out->len == k && match(out, arg)) {
 			*len = (uint8_t)k;
 			return true;
 		}
@@ -276,15 +374,12 @@ static bool match_store(const struct insn *in, void *arg)
 			     r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15 };
 	uint64_t seg[6] = { s->sregs.es.base, s->sregs.cs.base, s->sregs.ss.base,
 			    s->sregs.ds.base, s->sregs.fs.base, s->sregs.gs.base };
-	struct gva_ctl ctl = { s->sregs.cr0, s->sregs.cr3, s->sregs.cr4, s->sregs.efer };
-	uint8_t bytes[15];
 	uint64_t la, gpa;
 
 	if (!in->mem_write || in->is_string || in->mem_size < m->size)
 		return false;
-	if (fetch_linear(m->v, m->end_la - in->len, bytes, in->len) != in->len ||
-	    insn_mem_linear(bytes, in->len, m->bits, gpr, r->rip, seg, &la) ||
-	    gva_walk(&ctl, la, m->v->vm->cfg.read_gpa, m->v->vm->cfg.owner, &gpa) != GVA_OK)
+	if (insn_mem_linear(m->v->win.b + 15 - in->len, in->len, m->bits, gpr, r->rip, seg, &la) ||
+	    !tlb_translate(m->v, la, &gpa))
 		return false;
 	/* The access may be a later fragment of a wider or page-crossing store. */
 	return m->gpa >= gpa && m->gpa < gpa + in->mem_size;
@@ -314,14 +409,16 @@ static void fill_vp_context(struct engine_vcpu *v, WHV_VP_EXIT_CONTEXT *c, uint8
 	c->Rflags = s->regs.rflags;
 }
 
+/* InstructionBytes: the 16 bytes at (la), from the exit's window (fewer at a hole). */
 static uint32_t fill_bytes(struct engine_vcpu *v, uint64_t la, UINT8 bytes[16])
 {
-	uint8_t buf[16];
 	uint32_t n;
+	const uint8_t *p = win_at(v, la, &n);
 
-	memset(buf, 0, sizeof(buf));
-	n = fetch_linear(v, la, buf, 16);
-	memcpy(bytes, buf, 16);
+	if (n > 16)
+		n = 16;
+	memset(bytes, 0, 16);
+	memcpy(bytes, p, n);
 	return n;
 }
 
@@ -389,14 +486,19 @@ static int exit_io(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x)
 	bool is_out = run->io.direction == KVM_EXIT_IO_OUT;
 	int bits = mode_bits(&s->sregs, s->regs.rflags);
 	uint64_t la = linear_of(s->sregs.cs.base, s->regs.rip, bits);
-	uint8_t bytes[16], len = 0;
+	uint8_t len = 0;
 	struct insn fwd, in;
 	bool fwd_ok, found;
 	int rc;
 
 	x->ExitReason = WHvRunVpExitReasonX64IoPortAccess;
 	memset(&in, 0, sizeof(in));
-	fwd_ok = insn_decode(bytes, fetch_linear(v, la, bytes, 15), bits, &fwd) == 0;
+	uint32_t n;
+	const uint8_t *at;
+
+	win_load(v, la);
+	at = win_at(v, la, &n);
+	fwd_ok = decode_cached(v, at, n < 15 ? n : 15, bits, &fwd) == 0;
 	if (!is_out) {
 		/* IN and INS: KVM reports RIP at the instruction on every flavour. */
 		if (!fwd_ok || !fwd.is_in)
@@ -471,15 +573,18 @@ static int exit_mmio(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x)
 	WHV_MEMORY_ACCESS_CONTEXT *ma = &x->MemoryAccess;
 	int bits = mode_bits(&s->sregs, s->regs.rflags);
 	uint64_t la = linear_of(s->sregs.cs.base, s->regs.rip, bits);
-	uint8_t bytes[16], len = 0, size = (uint8_t)run->mmio.len;
+	uint8_t len = 0, size = (uint8_t)run->mmio.len;
 	struct insn in;
 	bool decoded;
 	uint32_t n;
 	int rc;
 
 	x->ExitReason = WHvRunVpExitReasonMemoryAccess;
-	n = fetch_linear(v, la, bytes, 15);
-	decoded = insn_decode(bytes, n, bits, &in) == 0;
+	const uint8_t *at;
+
+	win_load(v, la);
+	at = win_at(v, la, &n);
+	decoded = decode_cached(v, at, n < 15 ? n : 15, bits, &in) == 0;
 	if (decoded && in.is_string && (!run->mmio.is_write || (in.rep && s->regs.rcx))) {
 		/* String MMIO: KVM keeps RIP at the instruction while elements remain. */
 		bool si = in.mem_read || !in.mem_write, di = in.mem_write || !in.mem_read;
@@ -562,6 +667,7 @@ static int exit_internal(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x)
 static int exit_translate(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x)
 {
 	v->pend.kind = PK_NONE;
+	tlb_clear(v);
 	switch (v->run->exit_reason) {
 	case KVM_EXIT_IO:
 		return exit_io(v, x);
@@ -643,17 +749,13 @@ static int resume_prepare(struct engine_vcpu *v)
 
 static void run_enter(struct engine_vcpu *v)
 {
-	pthread_mutex_lock(&v->kick_lock);
 	v->thread = pthread_self();
-	v->in_run = true;
-	pthread_mutex_unlock(&v->kick_lock);
+	atomic_store(&v->in_run, true);
 }
 
 static void run_leave(struct engine_vcpu *v)
 {
-	pthread_mutex_lock(&v->kick_lock);
-	v->in_run = false;
-	pthread_mutex_unlock(&v->kick_lock);
+	atomic_store(&v->in_run, false);
 }
 
 int kvm_vcpu_run(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x)
@@ -695,17 +797,21 @@ int kvm_vcpu_run(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x)
 		}
 		if (rc == -EAGAIN)
 			continue;
-		if (rc && exit_fetch_fault(v, x)) {
-			/* kvm_pvm fails KVM_RUN (ENOSPC) when CS:RIP has no memory at all. */
+		tlb_clear(v);
+		if (rc == -EINVAL) {
+			/*
+			 * KVM refused the register state at entry (sync_regs, KVM_SET_SREGS
+			 * checks): the VP cannot run as set. KVM kept its previous state.
+			 */
+			x->ExitReason = WHvRunVpExitReasonInvalidVpRegisterValue;
+			fill_vp_context(v, &x->VpContext, 0);
+			err_sys(rc, "KVM_RUN");
 			v->pend.kind = PK_NONE;
 			rc = 0;
 			break;
 		}
-		if (rc == -EINVAL || rc == -EFAULT) {
-			/* KVM refused the register state at entry (sync_regs/__set_sregs). */
-			x->ExitReason = WHvRunVpExitReasonInvalidVpRegisterValue;
-			fill_vp_context(v, &x->VpContext, 0);
-			err_sys(rc, "KVM_RUN");
+		if (rc && exit_fetch_fault(v, x)) {
+			/* kvm_pvm fails KVM_RUN (ENOSPC) when CS:RIP has no memory at all. */
 			v->pend.kind = PK_NONE;
 			rc = 0;
 			break;

@@ -61,7 +61,6 @@ static void vcpu_free(struct engine_vcpu *v)
 		munmap(v->run, (size_t)v->vm->host->run_size);
 	if (v->fd >= 0)
 		close(v->fd);
-	pthread_mutex_destroy(&v->kick_lock);
 	free(v);
 }
 
@@ -133,7 +132,6 @@ int kvm_vcpu_create(struct engine_vm *vm, uint32_t index, struct engine_vcpu **o
 	v->vm = vm;
 	v->index = index;
 	v->run = MAP_FAILED;
-	pthread_mutex_init(&v->kick_lock, NULL);
 	v->fd = ioctl(vm->fd, KVM_CREATE_VCPU, (unsigned long)index);
 	if (v->fd < 0) {
 		rc = err_sys(-errno, "KVM_CREATE_VCPU");
@@ -302,6 +300,9 @@ static int names_scan(const WHV_REGISTER_NAME *names, uint32_t count, unsigned *
 			return err_set(OE_INVALID_VP_REGISTER_NAME,
 				       "register 0x%x is not available on this host yet",
 				       (unsigned)names[i]);
+		case KB_REGS: *need |= KS_SYNC_REGS; break;
+		case KB_SREGS: *need |= KS_SYNC_SREGS; break;
+		case KB_EVENTS: *need |= KS_SYNC_EVENTS; break;
 		case KB_FPU: *need |= KS_FPU; break;
 		case KB_DEBUGREGS: *need |= KS_DREGS; break;
 		case KB_XCRS: *need |= KS_XCRS; break;
@@ -337,7 +338,7 @@ int kvm_vcpu_get_regs(struct engine_vcpu *v, const WHV_REGISTER_NAME *names, uin
 
 	rc = names_scan(names, count, &need, &msrs);
 	if (!rc)
-		rc = vcpu_load(v, need);
+		rc = vcpu_load(v, need & ~KS_SYNC_ALL);
 	if (!rc && msrs)
 		rc = vcpu_load_msrs(v, names, count);
 	if (rc)
@@ -385,19 +386,33 @@ int kvm_vcpu_set_regs(struct engine_vcpu *v, const WHV_REGISTER_NAME *names, uin
 
 	rc = names_scan(names, count, &need, &have_msrs);
 	if (!rc)
-		rc = vcpu_load(v, need);
+		rc = vcpu_load(v, need & ~KS_SYNC_ALL);
 	if (!rc && have_msrs)
 		rc = vcpu_load_msrs(v, names, count);
 	if (rc)
 		return rc;
 
-	/* All-or-nothing: convert into copies, commit only when every value is valid. */
-	sync = v->run->s.regs;
-	fpu = v->fpu;
-	dregs = v->dregs;
-	xcrs = v->xcrs;
-	mp = v->mp;
-	memcpy(msrs, v->msrs, sizeof(msrs));
+	/*
+	 * All-or-nothing: convert into copies, commit only when every value is
+	 * valid. Only the blocks this call names are copied: this is the hot
+	 * path of a VMM advancing RIP after every exit.
+	 */
+	if (need & KS_SYNC_REGS)
+		sync.regs = v->run->s.regs.regs;
+	if (need & KS_SYNC_SREGS)
+		sync.sregs = v->run->s.regs.sregs;
+	if (need & KS_SYNC_EVENTS)
+		sync.events = v->run->s.regs.events;
+	if (need & KS_FPU)
+		fpu = v->fpu;
+	if (need & KS_DREGS)
+		dregs = v->dregs;
+	if (need & KS_XCRS)
+		xcrs = v->xcrs;
+	if (need & KS_MP)
+		mp = v->mp;
+	if (have_msrs)
+		memcpy(msrs, v->msrs, v->msr_count * sizeof(msrs[0]));
 	st = vcpu_view(v, &sync, &fpu, &dregs, &xcrs, &mp);
 	for (i = 0; i < count; i++) {
 		WHV_REGISTER_VALUE val;
@@ -475,18 +490,26 @@ int kvm_vcpu_set_regs(struct engine_vcpu *v, const WHV_REGISTER_NAME *names, uin
 		vcpu_invalidate(v);
 		return rc;
 	}
-	v->fpu = fpu;
-	v->dregs = dregs;
-	v->xcrs = xcrs;
-	v->mp = mp;
-	memcpy(v->msrs, msrs, sizeof(msrs));
+	if (touched & KS_FPU)
+		v->fpu = fpu;
+	if (touched & KS_DREGS)
+		v->dregs = dregs;
+	if (touched & KS_XCRS)
+		v->xcrs = xcrs;
+	if (touched & KS_MP)
+		v->mp = mp;
+	if (have_msrs)
+		memcpy(v->msrs, msrs, v->msr_count * sizeof(msrs[0]));
 	if (touched & KS_DREGS)
 		v->dr7_shadow = dregs.dr7;
 	v->deliverability = deliverability;
 	/* Sync blocks: KVM loads them at the next KVM_RUN (kvm_dirty_regs). */
-	if (sync_dirty) {
-		v->run->s.regs = sync;
-		v->run->kvm_dirty_regs |= sync_dirty;
-	}
+	if (sync_dirty & KVM_SYNC_X86_REGS)
+		v->run->s.regs.regs = sync.regs;
+	if (sync_dirty & KVM_SYNC_X86_SREGS)
+		v->run->s.regs.sregs = sync.sregs;
+	if (sync_dirty & KVM_SYNC_X86_EVENTS)
+		v->run->s.regs.events = sync.events;
+	v->run->kvm_dirty_regs |= sync_dirty;
 	return 0;
 }

@@ -43,6 +43,16 @@ int kvm_vm_create(const struct engine_vm_config *cfg, struct engine_vm **out)
 	}
 	/* Not every flavour needs (or accepts) it; a failure here is not fatal. */
 	(void)ioctl(vm->fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_ADDR);
+	/*
+	 * Pending exceptions with their payload (CR2 for #PF, DR6 for #DB) are
+	 * how WHvRegisterPendingEvent's ExceptionParameter reaches KVM (api.rst,
+	 * KVM_CAP_EXCEPTION_PAYLOAD); without it such a write is refused.
+	 */
+	{
+		struct kvm_enable_cap cap = { .cap = KVM_CAP_EXCEPTION_PAYLOAD, .args = { 1 } };
+
+		(void)ioctl(vm->fd, KVM_ENABLE_CAP, &cap);
+	}
 	*out = vm;
 	return 0;
 fail:

@@ -108,6 +108,7 @@ struct engine_vcpu {
 	struct kvm_decode_entry dcache[KVM_DECODE_CACHE];
 	unsigned dcache_next;
 	struct kvm_exit_window win;    /* kvm_run.c, per exit */
+	struct kvm_sync_regs saved;    /* dirty blocks at the last entry, for a refusal */
 	bool resume_valid;
 
 	/* The state a new VP starts in, for WHvResetPartition and re-creation. */

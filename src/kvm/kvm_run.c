@@ -782,6 +782,20 @@ int kvm_vcpu_run(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x)
 	}
 	run_enter(v);
 	for (;;) {
+		uint32_t dirty = v->run->kvm_dirty_regs;
+
+		/*
+		 * KVM applies dirty sync regs at entry and, when it refuses them,
+		 * overwrites the area with its own state on the way out. Keep the
+		 * caller's dirty blocks so a refusal leaves them as the caller set
+		 * them (Windows: nothing ran, the registers are what was written).
+		 */
+		if (dirty & KVM_SYNC_X86_REGS)
+			v->saved.regs = v->run->s.regs.regs;
+		if (dirty & KVM_SYNC_X86_SREGS)
+			v->saved.sregs = v->run->s.regs.sregs;
+		if (dirty & KVM_SYNC_X86_EVENTS)
+			v->saved.events = v->run->s.regs.events;
 		v->valid = 0;
 		v->msr_count = 0;
 		rc = vcpu_kvm_run(v);
@@ -801,8 +815,16 @@ int kvm_vcpu_run(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x)
 		if (rc == -EINVAL) {
 			/*
 			 * KVM refused the register state at entry (sync_regs, KVM_SET_SREGS
-			 * checks): the VP cannot run as set. KVM kept its previous state.
+			 * checks): the VP cannot run as set. Put the caller's registers
+			 * back, still marked for the next entry.
 			 */
+			if (dirty & KVM_SYNC_X86_REGS)
+				v->run->s.regs.regs = v->saved.regs;
+			if (dirty & KVM_SYNC_X86_SREGS)
+				v->run->s.regs.sregs = v->saved.sregs;
+			if (dirty & KVM_SYNC_X86_EVENTS)
+				v->run->s.regs.events = v->saved.events;
+			v->run->kvm_dirty_regs = dirty;
 			x->ExitReason = WHvRunVpExitReasonInvalidVpRegisterValue;
 			fill_vp_context(v, &x->VpContext, 0);
 			err_sys(rc, "KVM_RUN");

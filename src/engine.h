@@ -92,6 +92,34 @@ struct engine_ops {
 	 * its WHvRunVirtualProcessor); never blocks on the running vcpu.
 	 */
 	void (*vcpu_cancel)(struct engine_vcpu *vcpu);
+
+	/*
+	 * VP state beyond registers (src/state.c is the WHP side; kvm_state.c
+	 * the engine side). Buffer rules are WHP's: a short buffer gives
+	 * OE_INSUFFICIENT_BUFFER with *written set to the size needed.
+	 */
+	int (*vcpu_get_xsave)(struct engine_vcpu *vcpu, void *buf, uint32_t size,
+			      uint32_t *written);
+	int (*vcpu_set_xsave)(struct engine_vcpu *vcpu, const void *buf, uint32_t size);
+	int (*vcpu_get_lapic)(struct engine_vcpu *vcpu, void *buf, uint32_t size,
+			      uint32_t *written);
+	int (*vcpu_set_lapic)(struct engine_vcpu *vcpu, const void *buf, uint32_t size);
+	int (*vcpu_get_cpuid)(struct engine_vcpu *vcpu, uint32_t eax, uint32_t ecx,
+			      WHV_CPUID_OUTPUT *out);
+	int (*vcpu_get_counters)(struct engine_vcpu *vcpu, WHV_PROCESSOR_COUNTER_SET set,
+				 void *buf, uint32_t size, uint32_t *written);
+	int (*vcpu_translate_gva)(struct engine_vcpu *vcpu, uint64_t gva, uint32_t flags,
+				  WHV_TRANSLATE_GVA_RESULT *result, uint64_t *gpa);
+	/* WHvRequestInterrupt: deliver (ctl) to the partition's local APICs. */
+	int (*vm_request_interrupt)(struct engine_vm *vm, const WHV_INTERRUPT_CONTROL *ctl);
+	/* WHvSuspend/ResumePartitionTime: freeze and thaw every VP's TSC. */
+	int (*vm_suspend_time)(struct engine_vm *vm);
+	int (*vm_resume_time)(struct engine_vm *vm);
+	/*
+	 * vm_dirty_log: fetch-and-clear the dirty bitmap of region (id) into
+	 * (bitmap), one bit per 4 KiB page, bit n of word k = page 64k + n.
+	 */
+	int (*vm_dirty_log)(struct engine_vm *vm, uint32_t id, uint64_t *bitmap);
 };
 
 extern const struct engine_ops kvm_engine_ops;

@@ -62,6 +62,19 @@ struct kvm_decode_entry {
 	struct insn insn;
 };
 
+/* What the run loop counts: exits by kind, with the time spent in the guest before each. */
+enum kvm_stat_kind {
+	KST_IO, KST_MMIO, KST_HALT, KST_MSR, KST_EXCEPTION, KST_INTERRUPT_WINDOW,
+	KST_APIC_EOI, KST_CANCELED, KST_OTHER, KST_COUNT
+};
+
+struct kvm_vcpu_stats {
+	uint64_t run_ns;               /* wall time inside WHvRunVirtualProcessor */
+	uint64_t guest_ns;             /* wall time inside KVM_RUN */
+	uint64_t count[KST_COUNT];
+	uint64_t ns[KST_COUNT];        /* time handling exits of that kind in user space */
+};
+
 struct kvm_exit_window {
 	uint64_t la;
 	uint8_t b[31];
@@ -109,6 +122,9 @@ struct engine_vcpu {
 	unsigned dcache_next;
 	struct kvm_exit_window win;    /* kvm_run.c, per exit */
 	struct kvm_sync_regs saved;    /* dirty blocks at the last entry, for a refusal */
+
+	/* Counters (WHvGetVirtualProcessorCounters), kept by kvm_run.c. */
+	struct kvm_vcpu_stats stats;
 	bool resume_valid;
 
 	/* The state a new VP starts in, for WHvResetPartition and re-creation. */
@@ -136,6 +152,24 @@ int kvm_vm_unmap(struct engine_vm *vm, uint32_t id, uint64_t gpa);
 int kvm_vcpu_create(struct engine_vm *vm, uint32_t index, struct engine_vcpu **out);
 void kvm_vcpu_destroy(struct engine_vcpu *v);
 int kvm_vcpu_reset(struct engine_vcpu *v);
+
+/* VP state beyond registers (kvm_state.c). */
+int kvm_vcpu_get_xsave(struct engine_vcpu *v, void *buf, uint32_t size, uint32_t *written);
+int kvm_vcpu_set_xsave(struct engine_vcpu *v, const void *buf, uint32_t size);
+int kvm_vcpu_get_cpuid(struct engine_vcpu *v, uint32_t eax, uint32_t ecx, WHV_CPUID_OUTPUT *out);
+int kvm_vcpu_get_counters(struct engine_vcpu *v, WHV_PROCESSOR_COUNTER_SET set, void *buf,
+			  uint32_t size, uint32_t *written);
+int kvm_vcpu_translate_gva(struct engine_vcpu *v, uint64_t gva, uint32_t flags,
+			   WHV_TRANSLATE_GVA_RESULT *result, uint64_t *gpa);
+int kvm_vm_suspend_time(struct engine_vm *vm);
+int kvm_vm_resume_time(struct engine_vm *vm);
+int kvm_vm_dirty_log(struct engine_vm *vm, uint32_t id, uint64_t *bitmap);
+
+/* Interrupts and the local APIC (kvm_irq.c). */
+int kvm_vm_irq_setup(struct engine_vm *vm);
+int kvm_vm_request_interrupt(struct engine_vm *vm, const WHV_INTERRUPT_CONTROL *ctl);
+int kvm_vcpu_get_lapic(struct engine_vcpu *v, void *buf, uint32_t size, uint32_t *written);
+int kvm_vcpu_set_lapic(struct engine_vcpu *v, const void *buf, uint32_t size);
 
 /* Run loop (kvm_run.c). */
 int kvm_vcpu_run(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *exit);

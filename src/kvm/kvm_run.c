@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 
 #include "gva.h"
 #include "insn.h"
@@ -747,6 +748,31 @@ static int resume_prepare(struct engine_vcpu *v)
 	return 0;
 }
 
+static int vcpu_run_once(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x, uint64_t *t_exit);
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static enum kvm_stat_kind stat_kind(WHV_RUN_VP_EXIT_REASON r)
+{
+	switch (r) {
+	case WHvRunVpExitReasonX64IoPortAccess: return KST_IO;
+	case WHvRunVpExitReasonMemoryAccess: return KST_MMIO;
+	case WHvRunVpExitReasonX64Halt: return KST_HALT;
+	case WHvRunVpExitReasonX64MsrAccess: return KST_MSR;
+	case WHvRunVpExitReasonException: return KST_EXCEPTION;
+	case WHvRunVpExitReasonX64InterruptWindow: return KST_INTERRUPT_WINDOW;
+	case WHvRunVpExitReasonX64ApicEoi: return KST_APIC_EOI;
+	case WHvRunVpExitReasonCanceled: return KST_CANCELED;
+	default: return KST_OTHER;
+	}
+}
+
 static void run_enter(struct engine_vcpu *v)
 {
 	v->thread = pthread_self();
@@ -760,6 +786,24 @@ static void run_leave(struct engine_vcpu *v)
 
 int kvm_vcpu_run(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x)
 {
+	uint64_t t0 = now_ns(), t_exit = t0;
+	int rc;
+
+	rc = vcpu_run_once(v, x, &t_exit);
+	if (rc == 0) {
+		uint64_t t1 = now_ns();
+		enum kvm_stat_kind k = stat_kind(x->ExitReason);
+
+		v->stats.count[k]++;
+		v->stats.ns[k] += t1 - t_exit;
+		v->stats.run_ns += t1 - t0;
+	}
+	return rc;
+}
+
+static int vcpu_run_once(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x, uint64_t *t_exit)
+{
+	uint64_t t_enter;
 	int rc = 0;
 
 	memset(x, 0, sizeof(*x));
@@ -798,7 +842,10 @@ int kvm_vcpu_run(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x)
 			v->saved.events = v->run->s.regs.events;
 		v->valid = 0;
 		v->msr_count = 0;
+		t_enter = now_ns();
 		rc = vcpu_kvm_run(v);
+		*t_exit = now_ns();
+		v->stats.guest_ns += *t_exit - t_enter;
 		if (rc == -EINTR) {
 			if (atomic_exchange(&v->cancel_pending, 0)) {
 				immediate_exit_rearm(v);

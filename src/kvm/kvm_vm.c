@@ -53,6 +53,10 @@ int kvm_vm_create(const struct engine_vm_config *cfg, struct engine_vm **out)
 
 		(void)ioctl(vm->fd, KVM_ENABLE_CAP, &cap);
 	}
+	/* The local APIC lives in KVM when the partition asks for its emulation. */
+	rc = kvm_vm_irq_setup(vm);
+	if (rc)
+		goto fail;
 	*out = vm;
 	return 0;
 fail:

@@ -112,6 +112,13 @@ struct engine_ops {
 				  WHV_TRANSLATE_GVA_RESULT *result, uint64_t *gpa);
 	/* WHvRequestInterrupt: deliver (ctl) to the partition's local APICs. */
 	int (*vm_request_interrupt)(struct engine_vm *vm, const WHV_INTERRUPT_CONTROL *ctl);
+	/*
+	 * vm_set_exits: the optional exits the partition asks for now
+	 * (ExtendedVmExits, X64MsrExitBitmap, ExceptionExitBitmap), at setup and
+	 * whenever one of those properties changes; only bits host_caps offers.
+	 */
+	int (*vm_set_exits)(struct engine_vm *vm, uint64_t extended_vm_exits,
+			    uint64_t msr_exit_bitmap, uint64_t exception_exit_bitmap);
 	/* WHvSuspend/ResumePartitionTime: freeze and thaw every VP's TSC. */
 	int (*vm_suspend_time)(struct engine_vm *vm);
 	int (*vm_resume_time)(struct engine_vm *vm);

@@ -44,10 +44,6 @@ OPENWHP_API HRESULT WINAPI WHvMapGpaRange(WHV_PARTITION_HANDLE Partition, VOID *
 		rc = err_set(-EINVAL, "unknown map flags 0x%llx", (unsigned long long)flags);
 		goto out;
 	}
-	if (flags & WHvMapGpaRangeFlagTrackDirtyPages) {
-		rc = err_set(-EINVAL, "dirty-page tracking is not available yet");
-		goto out;
-	}
 	if ((flags & WHvMapGpaRangeFlagWrite) && !(flags & WHvMapGpaRangeFlagRead)) {
 		/* KVM memslots are readable or not present; write-only has no KVM form. */
 		rc = err_set(-EINVAL, "write-only mappings cannot be expressed on KVM");

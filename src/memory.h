@@ -15,6 +15,13 @@ struct gpa_region {
 	uint8_t *hva;
 	uint32_t flags;                /* WHV_MAP_GPA_RANGE_FLAGS */
 	int32_t id;                    /* engine region id; -1 when not given to the engine */
+	/*
+	 * TrackDirtyPages only: pages written and not yet queried, one bit per
+	 * page. The engine's log is drained into it whenever the region's slot
+	 * is queried, split, joined or removed, so no dirty page is lost when
+	 * another mapping reshapes the slots. NULL for untracked regions.
+	 */
+	uint64_t *dirty;
 };
 
 /*
@@ -52,12 +59,33 @@ int gpa_map_remove(struct gpa_map *m, uint64_t gpa, uint64_t size);
 /*
  * gpa_map_access: copy (len) bytes between guest-physical (gpa) and (buf);
  * (write) selects the direction. Needs every byte mapped (with Write for a
- * write when (check_write)); 0 or -EFAULT.
+ * write when (check_write)); 0 or -EFAULT. A write marks the pages it
+ * touches dirty in regions that track dirty pages: it changed guest memory
+ * as a guest store would.
  */
 int gpa_map_access(struct gpa_map *m, uint64_t gpa, void *buf, uint32_t len, int write,
 		   int check_write);
 
 /* gpa_map_flags: flags of the page holding (gpa), or -1 when unmapped. */
 int gpa_map_flags(struct gpa_map *m, uint64_t gpa);
+
+/*
+ * gpa_map_dirty: WHvQueryGpaRangeDirtyBitmap over the pages of [gpa,
+ * gpa+size) (page-aligned, validated by the caller). Every page must be
+ * mapped with WHvMapGpaRangeFlagTrackDirtyPages, across any number of
+ * regions; otherwise OE_GPA_RANGE_NOT_FOUND and nothing changes. Writes one
+ * bit per page into (bitmap) (bit n of word k = page 64k+n; the words the
+ * range needs, the unused high bits of the last one zero) unless it is NULL,
+ * then clears those pages' dirty state.
+ */
+int gpa_map_dirty(struct gpa_map *m, uint64_t gpa, uint64_t size, uint64_t *bitmap);
+
+/*
+ * gpa_map_page_counts: the map as the largest pages that could back it: a
+ * 1 GiB or 2 MiB page wherever a whole aligned block is mapped from an
+ * equally aligned host address, 4 KiB pages elsewhere
+ * (WHV_PARTITION_MEMORY_COUNTERS).
+ */
+void gpa_map_page_counts(struct gpa_map *m, uint64_t *n4k, uint64_t *n2m, uint64_t *n1g);
 
 #endif

@@ -198,6 +198,17 @@ OPENWHP_API HRESULT WINAPI WHvSetupPartition(WHV_PARTITION_HANDLE Partition)
 		p->vps = NULL;
 		goto out;
 	}
+	rc = p->ops->vm_set_exits(p->vm, p->extended_vm_exits, p->msr_exit_bitmap,
+				  p->exception_exit_bitmap);
+	if (rc) {
+		p->ops->vm_destroy(p->vm);
+		p->vm = NULL;
+		for (i = 0; i < p->processor_count; i++)
+			pthread_mutex_destroy(&p->vps[i].op_lock);
+		free(p->vps);
+		p->vps = NULL;
+		goto out;
+	}
 	gpa_map_attach(&p->mem, p->ops, p->vm);
 	p->setup = true;
 out:
@@ -425,14 +436,22 @@ static int property_set(struct whp_partition *p, WHV_PARTITION_PROPERTY_CODE cod
 		p->exception_exit_bitmap = v->ExceptionExitBitmap;
 		return 0;
 	case WHvPartitionPropertyCodeX64MsrExitBitmap:
-		if (v->X64MsrExitBitmap.AsUINT64)
-			return err_set(-EINVAL, "MSR exits are not available yet");
-		p->msr_exit_bitmap = 0;
+		/* UnhandledMsrs, Tsc write/read, ApicBase write, MiscEnable and patch-level reads. */
+		if (v->X64MsrExitBitmap.AsUINT64 & ~0x3Full)
+			return err_set(-EINVAL, "unknown MSR exit bits 0x%llx",
+				       (unsigned long long)v->X64MsrExitBitmap.AsUINT64);
+		if (v->X64MsrExitBitmap.AsUINT64 && !(p->caps.extended_vm_exits & (1ull << 1)))
+			return err_set(-EINVAL, "MSR exits are not available on this host");
+		p->msr_exit_bitmap = v->X64MsrExitBitmap.AsUINT64;
 		return 0;
 	case WHvPartitionPropertyCodeLocalApicEmulationMode:
-		if (v->LocalApicEmulationMode != WHvX64LocalApicEmulationModeNone)
-			return err_set(-EINVAL, "local APIC emulation is not available yet "
-				       "(Features.LocalApicEmulation = 0)");
+		if ((uint32_t)v->LocalApicEmulationMode > WHvX64LocalApicEmulationModeX2Apic)
+			return err_set(-EINVAL, "unknown LocalApicEmulationMode %u",
+				       (unsigned)v->LocalApicEmulationMode);
+		if (v->LocalApicEmulationMode != WHvX64LocalApicEmulationModeNone &&
+		    !(p->caps.features & (1ull << 1)))
+			return err_set(-EINVAL, "local APIC emulation is not available on this "
+				       "host (Features.LocalApicEmulation = 0)");
 		p->lapic_mode = (uint32_t)v->LocalApicEmulationMode;
 		return 0;
 	case WHvPartitionPropertyCodePrimaryNumaNode:
@@ -505,6 +524,10 @@ OPENWHP_API HRESULT WINAPI WHvSetPartitionProperty(WHV_PARTITION_HANDLE Partitio
 			     (unsigned)PropertyCode);
 	else
 		rc = property_set(p, PropertyCode, &v, PropertyBufferSizeInBytes);
+	/* The exit properties may change on a running partition: tell the engine. */
+	if (rc == 0 && p->setup && !property_before_setup_only(PropertyCode))
+		rc = p->ops->vm_set_exits(p->vm, p->extended_vm_exits, p->msr_exit_bitmap,
+					  p->exception_exit_bitmap);
 	pthread_mutex_unlock(&p->lock);
 out:
 	partition_put(p);

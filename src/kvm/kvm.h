@@ -4,6 +4,7 @@
 
 #include <linux/kvm.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -35,6 +36,8 @@ enum {
 	KS_DREGS = 1u << 1,
 	KS_XCRS = 1u << 2,
 	KS_MP = 1u << 3,
+	KS_APIC = 1u << 4,             /* not cached: one KVM_GET_LAPIC per call */
+	KS_CACHED = KS_FPU | KS_DREGS | KS_XCRS | KS_MP,
 	/* not cached (always in kvm_run): only name which sync blocks a call touches */
 	KS_SYNC_REGS = 1u << 8,
 	KS_SYNC_SREGS = 1u << 9,
@@ -53,7 +56,7 @@ struct kvm_pending {
 };
 
 #define KVM_EXIT_TLB 4
-#define KVM_DECODE_CACHE 8
+#define KVM_DECODE_CACHE 16
 
 struct kvm_decode_entry {
 	uint8_t n, bits;
@@ -83,6 +86,13 @@ struct kvm_exit_window {
 
 struct engine_vm {
 	int fd;
+	pthread_mutex_t irq_lock;      /* level-triggered routes */
+	uint64_t tsc_ns_mult;          /* ns per TSC tick, 32.32 fixed point */
+	uint64_t msr_exits_on;         /* user-space MSR exit reasons enabled (kvm_msr.c) */
+	uint64_t exception_exits;      /* vectors that exit (#DB, #BP), 0 when ExceptionExit is off */
+	atomic_uint debug_gen;         /* bumped when exception exits change */
+	struct kvm_msi level[24];
+	uint32_t nlevel;
 	struct kvm_host *host;
 	struct engine_vm_config cfg;
 	enum kvm_flavour flavour;
@@ -112,16 +122,20 @@ struct engine_vcpu {
 
 	/* WHvX64RegisterDeliverabilityNotifications, owned by the run loop. */
 	uint64_t deliverability;
+	bool stepping;                 /* single-stepped to watch for a window */
+	unsigned debug_gen;            /* vm->debug_gen the guest-debug state was set for */
+	bool debug_dirty;              /* DRs written: guest debug must carry them again */
 	uint64_t dr7_shadow;           /* last known DR7, for VpContext.DebugActive */
 
 	struct kvm_pending pend;
+	uint64_t pend_rip;             /* RIP (not linear) of a pending MSR access */
 	uint64_t resume_la;            /* linear RIP the guest was last resumed at */
 	struct { uint64_t la, gpa; } tlb[KVM_EXIT_TLB];   /* kvm_run.c, per exit */
 	unsigned tlb_n;
 	struct kvm_decode_entry dcache[KVM_DECODE_CACHE];
-	unsigned dcache_next;
 	struct kvm_exit_window win;    /* kvm_run.c, per exit */
 	struct kvm_sync_regs saved;    /* dirty blocks at the last entry, for a refusal */
+	struct kvm_regs kvm_regs;      /* what KVM holds (stored at the last exit); 0xFF: unknown */
 
 	/* Counters (WHvGetVirtualProcessorCounters), kept by kvm_run.c. */
 	struct kvm_vcpu_stats stats;
@@ -131,6 +145,7 @@ struct engine_vcpu {
 	struct kvm_regs init_regs;
 	struct kvm_sregs init_sregs;
 	struct kvm_fpu init_fpu;
+	struct kvm_lapic_state *init_lapic;  /* with LAPIC emulation */
 };
 
 /* kvm_vcpu_ioctl: a counted vCPU ioctl (openwhp_ioctl_count); returns 0 or -errno. */
@@ -142,6 +157,7 @@ int kvm_vcpu_get_regs(struct engine_vcpu *v, const WHV_REGISTER_NAME *names, uin
 int kvm_vcpu_set_regs(struct engine_vcpu *v, const WHV_REGISTER_NAME *names, uint32_t count,
 		      const WHV_REGISTER_VALUE *values);
 int kvm_vcpu_load_fpu(struct engine_vcpu *v);
+int kvm_vcpu_load_dregs(struct engine_vcpu *v);
 
 /* VM and vCPU lifecycle (kvm_vm.c, kvm_vcpu.c). */
 int kvm_vm_create(const struct engine_vm_config *cfg, struct engine_vm **out);
@@ -170,6 +186,17 @@ int kvm_vm_irq_setup(struct engine_vm *vm);
 int kvm_vm_request_interrupt(struct engine_vm *vm, const WHV_INTERRUPT_CONTROL *ctl);
 int kvm_vcpu_get_lapic(struct engine_vcpu *v, void *buf, uint32_t size, uint32_t *written);
 int kvm_vcpu_set_lapic(struct engine_vcpu *v, const void *buf, uint32_t size);
+bool kvm_reg_is_apic(WHV_REGISTER_NAME name);
+int kvm_vcpu_lapic_init(struct engine_vcpu *v);
+int kvm_apic_regs(struct engine_vcpu *v, const WHV_REGISTER_NAME *names, uint32_t count,
+		  WHV_REGISTER_VALUE *out, const WHV_REGISTER_VALUE *in);
+
+/* The signal that kicks a vCPU thread out of KVM_RUN (kvm_run.c). */
+#define KVM_KICK_SIGNAL (SIGRTMAX - 5)
+
+/* Optional exits: MSR exits and filters (kvm_msr.c). */
+int kvm_vm_set_exits(struct engine_vm *vm, uint64_t extended_vm_exits, uint64_t msr_exit_bitmap,
+		     uint64_t exception_exit_bitmap);
 
 /* Run loop (kvm_run.c). */
 int kvm_vcpu_run(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *exit);

@@ -24,6 +24,7 @@ const struct kvm_exit_rule kvm_exit_rules[KVM_FLAVOUR_COUNT][PK_COUNT] = {
 		[PK_MMIO_READ] = { false, KC_ALWAYS, false },
 		[PK_MMIO_WRITE] = { true, KC_NONE, false },
 		[PK_MMIO_STRING] = { false, KC_ALWAYS, true },
+		[PK_MSR] = { false, KC_DATA, false },
 	},
 	[KVM_FLAVOUR_AFTER] = {
 		[PK_NONE] = { false, KC_NONE, false },
@@ -33,6 +34,7 @@ const struct kvm_exit_rule kvm_exit_rules[KVM_FLAVOUR_COUNT][PK_COUNT] = {
 		[PK_MMIO_READ] = { false, KC_FORCED, false },
 		[PK_MMIO_WRITE] = { true, KC_NONE, false },
 		[PK_MMIO_STRING] = { false, KC_ALWAYS, true },
+		[PK_MSR] = { false, KC_DATA, false },
 	},
 };
 
@@ -71,6 +73,21 @@ struct resume_plan kvm_plan_resume(enum kvm_flavour f, enum pend_kind k, uint64_
 	case KC_ALWAYS:
 		plan.flush = true;
 		plan.write_regs = true;
+		break;
+	case KC_DATA:
+		/*
+		 * KVM will complete the access with what it finds in kvm_run and
+		 * skip the instruction whatever RIP says. When the caller did
+		 * exactly that (result in RDX:RAX, RIP advanced), feed it the
+		 * result; otherwise (retry, jump, an injected #GP) retire it first.
+		 */
+		if (view_rip == at + len) {
+			plan.fill_data = true;
+			plan.write_regs = true;
+		} else {
+			plan.flush = true;
+			plan.write_regs = true;
+		}
 		break;
 	}
 	return plan;

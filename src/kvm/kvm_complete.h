@@ -25,6 +25,7 @@ enum pend_kind {
 	PK_MMIO_READ,     /* a load from an unmapped GPA */
 	PK_MMIO_WRITE,    /* a store to an unmapped or read-only GPA */
 	PK_MMIO_STRING,   /* MOVS/STOS/LODS/CMPS/SCAS touching MMIO */
+	PK_MSR,           /* RDMSR/WRMSR exited to user space */
 	PK_COUNT
 };
 
@@ -38,6 +39,9 @@ enum kvm_completion {
 				RIP (measured on kvm_pvm: kvm-platform-facts §2) */
 	KC_ALWAYS,           /* always completes, overriding what userspace wrote (emulator
 				path: complete_emulated_pio/mmio re-run the emulator) */
+	KC_DATA,             /* always completes with the data userspace leaves in kvm_run
+				(RDMSR: EDX:EAX from msr.data) and skips, with no RIP check
+				(x86.c complete_fast_msr_access, complete_fast_rdmsr) */
 };
 
 struct kvm_exit_rule {
@@ -53,6 +57,8 @@ extern const struct kvm_exit_rule kvm_exit_rules[KVM_FLAVOUR_COUNT][PK_COUNT];
 struct resume_plan {
 	bool flush;       /* run once with immediate_exit=1 to retire KVM's completion first */
 	bool write_regs;  /* then write the caller's view of REGS through sync regs */
+	bool fill_data;   /* KC_DATA: hand KVM the caller's result and put RIP back at the
+			     instruction, so KVM's own skip lands where the caller put it */
 };
 
 /*

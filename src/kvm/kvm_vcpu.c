@@ -12,6 +12,7 @@
 #define SYNC_ALL (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS | KVM_SYNC_X86_EVENTS)
 #define DR6_INIT 0xFFFF0FF0ull
 #define DR7_INIT 0x400ull
+#define MSR_IA32_TSC_INDEX 0x10
 
 int kvm_vcpu_ioctl(struct engine_vcpu *v, unsigned long req, void *arg, const char *what)
 {
@@ -24,8 +25,8 @@ int kvm_vcpu_ioctl(struct engine_vcpu *v, unsigned long req, void *arg, const ch
 /*
  * The guest's CPUID: what KVM supports, with this VP's APIC ID in it
  * (CPUID.1:EBX[31:24], CPUID.0BH/1FH:EDX; SDM Vol.2A CPUID). Without LAPIC
- * emulation there is no x2APIC to offer (its MSRs would #GP), so CPUID.1:ECX
- * bit 21 is cleared. KVM needs the table before the first KVM_RUN, e.g. to
+ * emulation, or with xAPIC emulation, there is no x2APIC to offer (its MSRs
+ * would #GP), so CPUID.1:ECX bit 21 is cleared unless the mode is X2Apic. KVM needs the table before the first KVM_RUN, e.g. to
  * allow EFER.LME (api.rst, KVM_SET_CPUID2).
  */
 static int vcpu_set_cpuid(struct engine_vcpu *v)
@@ -44,7 +45,7 @@ static int vcpu_set_cpuid(struct engine_vcpu *v)
 
 		if (e->function == 1) {
 			e->ebx = (e->ebx & 0x00FFFFFF) | (v->index << 24);
-			if (v->vm->cfg.lapic_mode == WHvX64LocalApicEmulationModeNone)
+			if (v->vm->cfg.lapic_mode != WHvX64LocalApicEmulationModeX2Apic)
 				e->ecx &= ~(1u << 21);
 		} else if (e->function == 0xB || e->function == 0x1F) {
 			e->edx = v->index;
@@ -61,6 +62,7 @@ static void vcpu_free(struct engine_vcpu *v)
 		munmap(v->run, (size_t)v->vm->host->run_size);
 	if (v->fd >= 0)
 		close(v->fd);
+	free(v->init_lapic);
 	free(v);
 }
 
@@ -75,7 +77,11 @@ int kvm_vcpu_reset(struct engine_vcpu *v)
 {
 	struct kvm_debugregs d;
 	struct kvm_xcrs x;
-	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+	/* With an in-kernel LAPIC, APs wait for INIT/SIPI, as KVM creates them. */
+	struct kvm_mp_state mp = {
+		.mp_state = (v->index && v->vm->cfg.lapic_mode != WHvX64LocalApicEmulationModeNone) ?
+			    KVM_MP_STATE_UNINITIALIZED : KVM_MP_STATE_RUNNABLE,
+	};
 	int rc;
 
 	/* A completion KVM still holds would land on top of the reset state. */
@@ -95,11 +101,14 @@ int kvm_vcpu_reset(struct engine_vcpu *v)
 		rc = kvm_vcpu_ioctl(v, KVM_SET_DEBUGREGS, &d, "KVM_SET_DEBUGREGS");
 	if (!rc && v->vm->host->caps.features)
 		(void)kvm_vcpu_ioctl(v, KVM_SET_XCRS, &x, "KVM_SET_XCRS");
+	if (!rc && v->init_lapic)
+		rc = kvm_vcpu_ioctl(v, KVM_SET_LAPIC, v->init_lapic, "KVM_SET_LAPIC");
 	if (!rc)
 		rc = kvm_vcpu_ioctl(v, KVM_SET_MP_STATE, &mp, "KVM_SET_MP_STATE");
 	if (rc)
 		return rc;
 	v->run->s.regs.regs = v->init_regs;
+	memset(&v->kvm_regs, 0xFF, sizeof(v->kvm_regs));
 	v->run->s.regs.sregs = v->init_sregs;
 	memset(&v->run->s.regs.events, 0, sizeof(v->run->s.regs.events));
 	v->run->s.regs.events.flags = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW;
@@ -143,6 +152,8 @@ int kvm_vcpu_create(struct engine_vm *vm, uint32_t index, struct engine_vcpu **o
 		goto fail;
 	}
 	rc = vcpu_set_cpuid(v);
+	if (!rc)
+		rc = kvm_vcpu_lapic_init(v);
 	if (rc)
 		goto fail;
 	/*
@@ -168,6 +179,7 @@ int kvm_vcpu_create(struct engine_vm *vm, uint32_t index, struct engine_vcpu **o
 	v->run->s.regs.sregs.cs.base = 0xF0000;
 	v->run->kvm_dirty_regs = KVM_SYNC_X86_SREGS;
 	v->init_regs = v->run->s.regs.regs;
+	v->kvm_regs = v->init_regs;
 	v->init_sregs = v->run->s.regs.sregs;
 	/* The FNINIT/reset FPU state: FCW 0x37F, MXCSR 0x1F80 (SDM Vol.3 9.1.1). */
 	memset(&v->init_fpu, 0, sizeof(v->init_fpu));
@@ -202,7 +214,12 @@ static int vcpu_load(struct engine_vcpu *v, unsigned need)
 {
 	int rc = 0;
 
-	need &= ~v->valid;
+	/*
+	 * MP state is never taken from the cache: an INIT or SIPI from
+	 * WHvRequestInterrupt changes it between runs (KVM_GET_MP_STATE also
+	 * makes KVM accept such pending events: api.rst).
+	 */
+	need &= ~(v->valid & ~KS_MP);
 	if (need & KS_FPU) {
 		rc = kvm_vcpu_ioctl(v, KVM_GET_FPU, &v->fpu, "KVM_GET_FPU");
 		if (rc)
@@ -233,6 +250,11 @@ int kvm_vcpu_load_fpu(struct engine_vcpu *v)
 	return vcpu_load(v, KS_FPU);
 }
 
+int kvm_vcpu_load_dregs(struct engine_vcpu *v)
+{
+	return vcpu_load(v, KS_DREGS);
+}
+
 static struct kvm_msr_entry *msr_cached(struct engine_vcpu *v, uint32_t index)
 {
 	uint32_t i;
@@ -258,7 +280,9 @@ static int vcpu_load_msrs(struct engine_vcpu *v, const WHV_REGISTER_NAME *names,
 		uint32_t k;
 		int dup = 0;
 
-		if (kvm_reg_block(names[i], &idx) != KB_MSR || msr_cached(v, idx))
+		/* The TSC moves on its own: never answered from the cache. */
+		if (kvm_reg_block(names[i], &idx) != KB_MSR ||
+		    (msr_cached(v, idx) && idx != MSR_IA32_TSC_INDEX))
 			continue;
 		for (k = 0; k < n; k++)
 			dup |= req.e[k].index == idx;
@@ -278,8 +302,14 @@ static int vcpu_load_msrs(struct engine_vcpu *v, const WHV_REGISTER_NAME *names,
 	if ((uint32_t)got < n)
 		return err_set(-EINVAL, "KVM_GET_MSRS: KVM does not provide MSR 0x%x",
 			       req.e[got].index);
-	memcpy(&v->msrs[v->msr_count], req.e, n * sizeof(req.e[0]));
-	v->msr_count += n;
+	for (i = 0; i < n; i++) {
+		struct kvm_msr_entry *e = msr_cached(v, req.e[i].index);
+
+		if (e)
+			*e = req.e[i];
+		else
+			v->msrs[v->msr_count++] = req.e[i];
+	}
 	return 0;
 }
 
@@ -292,6 +322,10 @@ static int names_scan(const WHV_REGISTER_NAME *names, uint32_t count, unsigned *
 	*need = 0;
 	*msrs = false;
 	for (i = 0; i < count; i++) {
+		if (kvm_reg_is_apic(names[i])) {
+			*need |= KS_APIC;
+			continue;
+		}
 		switch (kvm_reg_block(names[i], &idx)) {
 		case KB_NONE:
 			return err_set(OE_INVALID_VP_REGISTER_NAME, "unknown register name 0x%x",
@@ -338,15 +372,24 @@ int kvm_vcpu_get_regs(struct engine_vcpu *v, const WHV_REGISTER_NAME *names, uin
 
 	rc = names_scan(names, count, &need, &msrs);
 	if (!rc)
-		rc = vcpu_load(v, need & ~KS_SYNC_ALL);
+		rc = vcpu_load(v, need & KS_CACHED);
 	if (!rc && msrs)
 		rc = vcpu_load_msrs(v, names, count);
 	if (rc)
 		return rc;
 	st = vcpu_view(v, &v->run->s.regs, &v->fpu, &v->dregs, &v->xcrs, &v->mp);
+	if (need & KS_APIC) {
+		rc = kvm_apic_regs(v, names, count, values, NULL);
+		if (rc)
+			return rc;
+	}
 	for (i = 0; i < count; i++) {
 		WHV_REGISTER_VALUE val;
-		enum kvm_block b = kvm_reg_block(names[i], &idx);
+		enum kvm_block b;
+
+		if (kvm_reg_is_apic(names[i]))
+			continue;
+		b = kvm_reg_block(names[i], &idx);
 
 		memset(&val, 0, sizeof(val));
 		if (b == KB_CONST) {
@@ -386,7 +429,7 @@ int kvm_vcpu_set_regs(struct engine_vcpu *v, const WHV_REGISTER_NAME *names, uin
 
 	rc = names_scan(names, count, &need, &have_msrs);
 	if (!rc)
-		rc = vcpu_load(v, need & ~KS_SYNC_ALL);
+		rc = vcpu_load(v, need & KS_CACHED);
 	if (!rc && have_msrs)
 		rc = vcpu_load_msrs(v, names, count);
 	if (rc)
@@ -416,19 +459,28 @@ int kvm_vcpu_set_regs(struct engine_vcpu *v, const WHV_REGISTER_NAME *names, uin
 	st = vcpu_view(v, &sync, &fpu, &dregs, &xcrs, &mp);
 	for (i = 0; i < count; i++) {
 		WHV_REGISTER_VALUE val;
-		enum kvm_block b = kvm_reg_block(names[i], &idx);
+		enum kvm_block b;
 
+		if (kvm_reg_is_apic(names[i]))
+			continue;
+		b = kvm_reg_block(names[i], &idx);
 		memcpy(&val, &values[i], sizeof(val));
 		switch (b) {
 		case KB_CONST:
-			if (names[i] == WHvX64RegisterDeliverabilityNotifications && !val.Reg64) {
-				deliverability = 0;
+			/*
+			 * Deliverability notifications: the NMI and interrupt windows
+			 * (bits 0 and 1) are served by the run loop; priority-based
+			 * and SynIC notifications have no KVM counterpart.
+			 */
+			if (names[i] == WHvX64RegisterDeliverabilityNotifications &&
+			    !(val.Reg64 & ~3ull)) {
+				deliverability = val.Reg64;
 				continue;
 			}
 			return err_set(-EINVAL, "register 0x%x cannot be written here%s",
 				       (unsigned)names[i],
 				       names[i] == WHvX64RegisterDeliverabilityNotifications ?
-				       " (interrupt-window notifications are not available yet)" :
+				       " (only NMI and interrupt notifications are available)" :
 				       " (read-only)");
 		case KB_MSR: {
 			uint32_t k;
@@ -455,7 +507,9 @@ int kvm_vcpu_set_regs(struct engine_vcpu *v, const WHV_REGISTER_NAME *names, uin
 	}
 
 	/* Non-sync blocks go to KVM now, so KVM's refusals surface here. */
-	if (touched & KS_FPU)
+	if (need & KS_APIC)
+		rc = kvm_apic_regs(v, names, count, NULL, values);
+	if (!rc && (touched & KS_FPU))
 		rc = kvm_vcpu_ioctl(v, KVM_SET_FPU, &fpu, "KVM_SET_FPU");
 	if (!rc && (touched & KS_DREGS))
 		rc = kvm_vcpu_ioctl(v, KVM_SET_DEBUGREGS, &dregs, "KVM_SET_DEBUGREGS");
@@ -502,6 +556,8 @@ int kvm_vcpu_set_regs(struct engine_vcpu *v, const WHV_REGISTER_NAME *names, uin
 		memcpy(v->msrs, msrs, v->msr_count * sizeof(msrs[0]));
 	if (touched & KS_DREGS)
 		v->dr7_shadow = dregs.dr7;
+	if (touched & KS_DREGS)
+		v->debug_dirty = true;
 	v->deliverability = deliverability;
 	/* Sync blocks: KVM loads them at the next KVM_RUN (kvm_dirty_regs). */
 	if (sync_dirty & KVM_SYNC_X86_REGS)

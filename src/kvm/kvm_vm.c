@@ -6,6 +6,7 @@
 
 #include "internal.h"
 #include "kvm.h"
+#include "kvm_state.h"
 
 /*
  * Where KVM may put the three pages it needs for real-mode emulation on Intel
@@ -27,6 +28,7 @@ int kvm_vm_create(const struct engine_vm_config *cfg, struct engine_vm **out)
 		return -ENOMEM;
 	vm->fd = -1;
 	vm->host = h;
+	pthread_mutex_init(&vm->irq_lock, NULL);
 	vm->cfg = *cfg;
 	vm->vcpus = calloc(cfg->processor_count, sizeof(*vm->vcpus));
 	if (!vm->vcpus) {
@@ -36,6 +38,9 @@ int kvm_vm_create(const struct engine_vm_config *cfg, struct engine_vm **out)
 	rc = kvm_host_flavour(h, &vm->flavour);
 	if (rc)
 		goto fail;
+	/* The flavour probe measured the TSC rate; without it count in ticks of 1 ns. */
+	vm->tsc_ns_mult = h->caps.processor_clock_hz ?
+		(uint64_t)((1000000000ull << 32) / h->caps.processor_clock_hz) : 1ull << 32;
 	vm->fd = ioctl(h->sys_fd, KVM_CREATE_VM, 0);
 	if (vm->fd < 0) {
 		rc = err_sys(-errno, "KVM_CREATE_VM");
@@ -78,8 +83,10 @@ void kvm_vm_destroy(struct engine_vm *vm)
 		}
 	}
 	free(vm->vcpus);
+	kvm_vm_time_forget(vm);
 	if (vm->fd >= 0)
 		close(vm->fd);
+	pthread_mutex_destroy(&vm->irq_lock);
 	free(vm);
 }
 
@@ -95,6 +102,12 @@ int kvm_vm_map(struct engine_vm *vm, uint32_t id, uint64_t gpa, uint64_t size, v
 		.flags = (flags & WHvMapGpaRangeFlagWrite) ? 0 : KVM_MEM_READONLY,
 	};
 
+	/*
+	 * TrackDirtyPages: KVM logs guest writes per slot, read and reset by
+	 * KVM_GET_DIRTY_LOG (api.rst, KVM_MEM_LOG_DIRTY_PAGES); kvm_vm_dirty_log.
+	 */
+	if (flags & WHvMapGpaRangeFlagTrackDirtyPages)
+		r.flags |= KVM_MEM_LOG_DIRTY_PAGES;
 	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &r))
 		return err_sys(-errno, "KVM_SET_USER_MEMORY_REGION");
 	return 0;

@@ -112,4 +112,28 @@
 #define V_RESET_OUT		300
 #define V_RESET_VALUE		0x42
 
+/* irq64.S (interrupts, local APIC, windows, INIT/SIPI) */
+#define IRQ_READY_REC		400
+#define IRQ_WINDOW_READY	401
+#define IRQ_WINDOW_AT		402
+#define IRQ_AP_REPORT		403
+/* the AP trampoline sits at this guest address: SIPI vector IRQ_AP_GPA >> 12 */
+#define IRQ_AP_GPA		0x4000
+#define IRQ_AP_VALUE		0xA9
+
+/* msr64.S (MSR exits) */
+#define MSR_RD_UNKNOWN		420
+#define MSR_RD_EAX		421
+#define MSR_RD_EDX		422
+#define MSR_WR_UNKNOWN		423
+#define MSR_RD_TSC		424
+#define MSR_TSC_EAX		425
+#define MSR_END			426
+
+/* dbg64.S (exception exits: #DB) */
+#define DBG_STEP1		440
+#define DBG_STEP2		441
+#define DBG_BP			442
+#define DBG_END			443
+
 #endif /* GUEST_IDS_H */

@@ -35,7 +35,7 @@ static void model_exit(struct model *m, enum kvm_flavour f, enum pend_kind k)
 
 static bool loads(enum pend_kind k)
 {
-	return k == PK_IN || k == PK_MMIO_READ;
+	return k == PK_IN || k == PK_MMIO_READ || k == PK_MSR;
 }
 
 /* One KVM_RUN: sync regs first (if dirty), then the completion (x86.c, kvm_arch_vcpu_ioctl_run). */
@@ -66,6 +66,7 @@ static void model_run(struct model *m, bool dirty, uint64_t vrip, uint64_t vrax)
 		m->rip = m->at + m->len;
 		break;
 	case KC_ALWAYS:
+	case KC_DATA:
 		if (loads(m->k))
 			m->rax = m->data;
 		m->rip = m->at + m->len;
@@ -106,6 +107,14 @@ static void check(enum kvm_flavour f, enum pend_kind k, int action)
 	plan = kvm_plan_resume(f, k, m.at, (uint8_t)m.len, vrip, changed);
 	if (plan.flush)
 		model_run(&m, false, 0, 0);
+	if (plan.fill_data) {
+		/* The run loop hands KVM the caller's result and RIP at the instruction. */
+		m.data = vrax;
+		model_run(&m, true, m.at, vrax);
+		cr_assert_eq(m.rip, vrip);
+		cr_assert_eq(m.rax, vrax);
+		return;
+	}
 	/* write_regs false means the view equals KVM's registers already. */
 	if (!plan.write_regs)
 		cr_assert(m.rip == vrip && m.rax == vrax,
@@ -121,11 +130,12 @@ static void check(enum kvm_flavour f, enum pend_kind k, int action)
 
 Test(kvm_complete, every_flavour_kind_and_caller_action_ends_in_the_callers_view)
 {
-	static const enum pend_kind kinds[] = { PK_OUT, PK_IN, PK_MMIO_READ, PK_MMIO_WRITE };
+	static const enum pend_kind kinds[] = { PK_OUT, PK_IN, PK_MMIO_READ, PK_MMIO_WRITE,
+						PK_MSR };
 	int f, k, a;
 
 	for (f = 0; f < KVM_FLAVOUR_COUNT; f++)
-		for (k = 0; k < 4; k++)
+		for (k = 0; k < 5; k++)
 			for (a = 0; a < 4; a++)
 				check((enum kvm_flavour)f, kinds[k], a);
 }
@@ -175,4 +185,8 @@ Test(kvm_complete, table_rows_match_the_documented_behaviour)
 	cr_assert(kvm_exit_rules[KVM_FLAVOUR_AFTER][PK_STRING_IO].eager);
 	cr_assert(kvm_exit_rules[KVM_FLAVOUR_AT][PK_MMIO_STRING].eager);
 	cr_assert(kvm_exit_rules[KVM_FLAVOUR_AFTER][PK_MMIO_STRING].eager);
+	/* MSR exits: RIP at, KVM completes from msr.data with no RIP check (both). */
+	cr_assert_eq(kvm_exit_rules[KVM_FLAVOUR_AT][PK_MSR].completion, KC_DATA);
+	cr_assert_eq(kvm_exit_rules[KVM_FLAVOUR_AFTER][PK_MSR].completion, KC_DATA);
+	cr_assert_not(kvm_exit_rules[KVM_FLAVOUR_AFTER][PK_MSR].rip_after);
 }

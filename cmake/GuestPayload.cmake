@@ -1,6 +1,7 @@
 # Build-time guest payloads: GNU as source -> flat binary -> C array in a static library.
 #
-# openwhp_guest_payload(<name> SOURCE <file.S> [BASE <addr>] [INCLUDES <dir>...])
+# openwhp_guest_payload(<name> SOURCE <file.S> [BASE <addr>] [INCLUDES <dir>...]
+#                       [SOURCE_ONLY])
 #
 # Assembles <file.S> with GNU as through the C compiler driver (so #include and
 # #define work; use .code16/.code32/.code64 inside), links it as a flat binary
@@ -8,14 +9,15 @@
 # static library target <name> that defines
 #     const unsigned char <name>[];       the image
 #     const unsigned int  <name>_size;    its size in bytes
-# and sets <name>_C in the caller's scope to the generated C file, for targets
-# that want to compile it into themselves. Declare the symbols yourself
-# (extern) where used. No binaries are committed.
+# With SOURCE_ONLY no library is made: <name>_C in the caller's scope names
+# the generated C file for the one target that compiles it into itself (two
+# targets owning the same generated file would race in a parallel build).
+# Declare the symbols yourself (extern) where used. No binaries are committed.
 set(OPENWHP_BIN2C ${CMAKE_CURRENT_LIST_DIR}/bin2c.cmake)
 find_program(OPENWHP_LD NAMES ld ld.bfd REQUIRED)
 
 function(openwhp_guest_payload name)
-  cmake_parse_arguments(P "" "SOURCE;BASE" "INCLUDES" ${ARGN})
+  cmake_parse_arguments(P "SOURCE_ONLY" "SOURCE;BASE" "INCLUDES" ${ARGN})
   if(NOT P_BASE)
     set(P_BASE 0x1000)
   endif()
@@ -47,6 +49,9 @@ function(openwhp_guest_payload name)
     IMPLICIT_DEPENDS C ${src}
     COMMENT "Assembling guest payload ${name}"
     VERBATIM)
-  add_library(${name} STATIC ${csrc})
-  set(${name}_C ${csrc} PARENT_SCOPE)
+  if(P_SOURCE_ONLY)
+    set(${name}_C ${csrc} PARENT_SCOPE)
+  else()
+    add_library(${name} STATIC ${csrc})
+  endif()
 endfunction()

@@ -136,4 +136,8 @@
 #define DBG_BP			442
 #define DBG_END			443
 
+/* snap64.S (snapshot and restore) */
+#define SNAP_HALF_REC		460
+#define SNAP_END_REC		461
+
 #endif /* GUEST_IDS_H */

@@ -210,7 +210,7 @@ OPENWHP_API HRESULT WINAPI WHvSetupPartition(WHV_PARTITION_HANDLE Partition)
 		goto out;
 	}
 	gpa_map_attach(&p->mem, p->ops, p->vm);
-	p->setup = true;
+	__atomic_store_n(&p->setup, true, __ATOMIC_RELEASE);
 out:
 	pthread_mutex_unlock(&p->lock);
 	partition_put(p);

@@ -41,9 +41,12 @@ static int vp_create(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex,
 		rc = err_set(OE_VP_ALREADY_EXISTS, "VP %u already exists", VpIndex);
 		goto out;
 	}
+	/* op_lock: the register path reads `exists` under it, not under p->lock. */
+	pthread_mutex_lock(&vp->op_lock);
 	rc = p->ops->vcpu_create(p->vm, VpIndex, &vp->vcpu);
 	if (rc == 0)
 		vp->exists = true;
+	pthread_mutex_unlock(&vp->op_lock);
 out:
 	pthread_mutex_unlock(&p->lock);
 out_put:
@@ -102,17 +105,28 @@ OPENWHP_API HRESULT WINAPI WHvDeleteVirtualProcessor(WHV_PARTITION_HANDLE Partit
 static int vp_enter(struct whp_partition *p, UINT32 VpIndex, struct whp_vp **out)
 {
 	struct whp_vp *vp;
-	int rc;
 
-	pthread_mutex_lock(&p->lock);
-	rc = partition_vp(p, VpIndex, &vp);
-	if (rc == 0 && vp->running)
-		rc = err_set(OE_INVALID_VP_STATE, "VP %u is running", VpIndex);
-	if (rc == 0)
-		pthread_mutex_lock(&vp->op_lock);
-	pthread_mutex_unlock(&p->lock);
+	/*
+	 * No partition lock on this path (the register calls a VMM makes after
+	 * every exit): our reference keeps the partition and its VP array alive,
+	 * setup never reverts, and a VP's existence changes only under its
+	 * op_lock. A running VP is refused at once rather than waited for.
+	 */
+	if (!__atomic_load_n(&p->setup, __ATOMIC_ACQUIRE))
+		return err_set(OE_INVALID_STATE, "the partition is not set up");
+	if (VpIndex >= p->processor_count)
+		return err_set(-EINVAL, "VP index %u is not below the processor count %u", VpIndex,
+			       p->processor_count);
+	vp = &p->vps[VpIndex];
+	if (__atomic_load_n(&vp->running, __ATOMIC_ACQUIRE))
+		return err_set(OE_INVALID_VP_STATE, "VP %u is running", VpIndex);
+	pthread_mutex_lock(&vp->op_lock);
+	if (!vp->exists) {
+		pthread_mutex_unlock(&vp->op_lock);
+		return err_set(OE_VP_DOES_NOT_EXIST, "VP %u does not exist", VpIndex);
+	}
 	*out = vp;
-	return rc;
+	return 0;
 }
 
 static void vp_leave(struct whp_vp *vp)
@@ -145,7 +159,7 @@ OPENWHP_API HRESULT WINAPI WHvRunVirtualProcessor(WHV_PARTITION_HANDLE Partition
 	if (rc == 0 && vp->running)
 		rc = err_set(OE_INVALID_VP_STATE, "VP %u is already running", VpIndex);
 	if (rc == 0)
-		vp->running = true;
+		__atomic_store_n(&vp->running, true, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&p->lock);
 	if (rc)
 		goto out_put;
@@ -155,7 +169,7 @@ OPENWHP_API HRESULT WINAPI WHvRunVirtualProcessor(WHV_PARTITION_HANDLE Partition
 	pthread_mutex_unlock(&vp->op_lock);
 
 	pthread_mutex_lock(&p->lock);
-	vp->running = false;
+	__atomic_store_n(&vp->running, false, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&p->lock);
 out_put:
 	partition_put(p);
@@ -192,7 +206,7 @@ static int regs_call(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex,
 		     WHV_REGISTER_VALUE *out, const WHV_REGISTER_VALUE *in)
 {
 	struct whp_partition *p = partition_get(Partition);
-	struct whp_vp *vp;
+	struct whp_vp *vp = NULL;
 	int rc;
 
 	if (!p)

@@ -33,12 +33,15 @@ int kvm_vm_set_exits(struct engine_vm *vm, uint64_t extended_vm_exits, uint64_t 
 		{ MSR_IA32_MISC_ENABLE, KVM_MSR_FILTER_READ, 1ull << 4 },
 		{ MSR_IA32_BIOS_SIGN_ID, KVM_MSR_FILTER_READ, 1ull << 5 },
 	};
-	uint64_t reasons = 0;
+	uint64_t reasons = 0, ex;
 	unsigned i, n = 0;
 
 	/* Exception exits are applied per vCPU at its next run (kvm_run.c, guest_debug_apply). */
-	vm->exception_exits = (extended_vm_exits & (1ull << 2)) ? exception_exit_bitmap : 0;
-	atomic_fetch_add(&vm->debug_gen, 1);
+	ex = (extended_vm_exits & (1ull << 2)) ? exception_exit_bitmap : 0;
+	if (ex != vm->exception_exits) {
+		vm->exception_exits = ex;
+		atomic_fetch_add(&vm->debug_gen, 1);
+	}
 	if (extended_vm_exits & X64_MSR_EXIT)
 		reasons = KVM_MSR_EXIT_REASON_UNKNOWN | KVM_MSR_EXIT_REASON_INVAL |
 			  KVM_MSR_EXIT_REASON_FILTER;

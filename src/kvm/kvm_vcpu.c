@@ -186,6 +186,8 @@ int kvm_vcpu_create(struct engine_vm *vm, uint32_t index, struct engine_vcpu **o
 	v->init_fpu.fcw = 0x37F;
 	v->init_fpu.mxcsr = 0x1F80;
 	v->dr7_shadow = DR7_INIT;
+	/* KVM's guest-debug state is clear for a new vCPU: in step unless exceptions exit. */
+	v->debug_gen = vm->exception_exits ? 0 : atomic_load(&vm->debug_gen);
 	v->in_use = true;
 	vm->vcpus[index] = v;
 	*out = v;

@@ -16,7 +16,7 @@ static const WHV_REGISTER_NAME snap_regs[] = {
 	WHvX64RegisterFs, WHvX64RegisterGs, WHvX64RegisterLdtr, WHvX64RegisterTr,
 	WHvX64RegisterIdtr, WHvX64RegisterGdtr,
 	WHvX64RegisterCr0, WHvX64RegisterCr2, WHvX64RegisterCr3, WHvX64RegisterCr4,
-	WHvX64RegisterCr8, WHvX64RegisterEfer,
+	WHvX64RegisterCr8, WHvX64RegisterEfer, WHvX64RegisterApicBase,
 	WHvX64RegisterDr0, WHvX64RegisterDr1, WHvX64RegisterDr2, WHvX64RegisterDr3,
 	WHvX64RegisterDr6, WHvX64RegisterDr7,
 	WHvX64RegisterKernelGsBase, WHvX64RegisterPat, WHvX64RegisterSysenterCs,

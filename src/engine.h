@@ -25,6 +25,13 @@ struct engine_vm_config {
 	void *owner;
 	int (*read_gpa)(void *owner, uint64_t gpa, void *buf, uint32_t len);
 	int (*gpa_flags)(void *owner, uint64_t gpa);
+	/*
+	 * CPUID results the partition asked for (CpuidResultList and
+	 * CpuidResultList2, the first kind as entries with an all-ones mask);
+	 * the engine copies them at vm_create.
+	 */
+	const WHV_X64_CPUID_RESULT2 *cpuid;
+	uint32_t ncpuid;
 };
 
 /* What the engine can do on this host; WHvGetCapability reports it as is. */

@@ -102,6 +102,8 @@ static void partition_free(struct whp_partition *p)
 	if (p->vm)
 		p->ops->vm_destroy(p->vm);
 	gpa_map_destroy(&p->mem);
+	free(p->cpuid_v1);
+	free(p->cpuid_v2);
 	pthread_cond_destroy(&p->released);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
@@ -160,6 +162,7 @@ OPENWHP_API HRESULT WINAPI WHvSetupPartition(WHV_PARTITION_HANDLE Partition)
 {
 	struct whp_partition *p = partition_get(Partition);
 	struct engine_vm_config cfg;
+	WHV_X64_CPUID_RESULT2 *cpuid;
 	uint32_t i;
 	int rc = 0;
 
@@ -190,7 +193,20 @@ OPENWHP_API HRESULT WINAPI WHvSetupPartition(WHV_PARTITION_HANDLE Partition)
 		.read_gpa = partition_read_gpa,
 		.gpa_flags = partition_gpa_flags,
 	};
+	/* Both CPUID result lists, the second applied after the first. */
+	cpuid = calloc(p->ncpuid_v1 + p->ncpuid_v2 + 1, sizeof(*cpuid));
+	if (!cpuid) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (p->ncpuid_v1)
+		memcpy(cpuid, p->cpuid_v1, p->ncpuid_v1 * sizeof(*cpuid));
+	if (p->ncpuid_v2)
+		memcpy(cpuid + p->ncpuid_v1, p->cpuid_v2, p->ncpuid_v2 * sizeof(*cpuid));
+	cfg.cpuid = cpuid;
+	cfg.ncpuid = p->ncpuid_v1 + p->ncpuid_v2;
 	rc = p->ops->vm_create(&cfg, &p->vm);
+	free(cpuid);
 	if (rc) {
 		for (i = 0; i < p->processor_count; i++)
 			pthread_mutex_destroy(&p->vps[i].op_lock);
@@ -311,6 +327,8 @@ static uint32_t property_size(WHV_PARTITION_PROPERTY_CODE code)
 	case WHvPartitionPropertyCodeInterruptClockFrequency: return sizeof(UINT64);
 	case WHvPartitionPropertyCodePhysicalAddressWidth: return sizeof(UINT32);
 	case WHvPartitionPropertyCodeCpuidExitList: return 0; /* a list: n * 4 */
+	case WHvPartitionPropertyCodeCpuidResultList: return 0; /* n * 32 */
+	case WHvPartitionPropertyCodeCpuidResultList2: return 0; /* n * 48 */
 	default: return UINT32_MAX;
 	}
 }
@@ -329,7 +347,9 @@ OPENWHP_API HRESULT WINAPI WHvGetPartitionProperty(WHV_PARTITION_HANDLE Partitio
 		return api_return(OE_HANDLE);
 	memset(&v, 0, sizeof(v));
 	size = property_size(PropertyCode);
-	if (size == UINT32_MAX || PropertyCode == WHvPartitionPropertyCodeCpuidExitList) {
+	if (size == UINT32_MAX || PropertyCode == WHvPartitionPropertyCodeCpuidExitList ||
+	    PropertyCode == WHvPartitionPropertyCodeCpuidResultList ||
+	    PropertyCode == WHvPartitionPropertyCodeCpuidResultList2) {
 		rc = err_set(OE_UNKNOWN_PROPERTY, "property 0x%x cannot be read here",
 			     (unsigned)PropertyCode);
 		goto out;
@@ -411,8 +431,70 @@ static int property_before_setup_only(WHV_PARTITION_PROPERTY_CODE code)
 	       code != WHvPartitionPropertyCodeCpuidExitList;
 }
 
+/*
+ * CpuidResultList / CpuidResultList2: results the guest's CPUID returns,
+ * applied to the CPUID table every VP gets (KVM answers CPUID in the kernel
+ * from that table: api.rst, KVM_SET_CPUID2). A list replaces the previous one
+ * of its kind; an empty buffer clears it. The first kind overrides a whole
+ * leaf (all subleaves); the second only the bits of its Mask, of one subleaf
+ * when SubleafSpecific and of one VP when VpSpecific.
+ */
+static int cpuid_list_set(struct whp_partition *p, WHV_PARTITION_PROPERTY_CODE code,
+			  const void *buf, uint32_t bytes)
+{
+	bool v2 = code == WHvPartitionPropertyCodeCpuidResultList2;
+	uint32_t esize = v2 ? sizeof(WHV_X64_CPUID_RESULT2) : sizeof(WHV_X64_CPUID_RESULT);
+	uint32_t n = bytes / esize, i;
+	WHV_X64_CPUID_RESULT2 *list = NULL;
+
+	if (bytes % esize)
+		return err_set(-EINVAL, "CPUID result list size %u is not a multiple of %u",
+			       bytes, esize);
+	if (n) {
+		list = calloc(n, sizeof(*list));
+		if (!list)
+			return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		if (v2) {
+			memcpy(&list[i], (const uint8_t *)buf + i * esize, esize);
+			if ((uint32_t)list[i].Flags & ~3u) {
+				free(list);
+				return err_set(-EINVAL, "unknown CPUID result flags 0x%x",
+					       (unsigned)list[i].Flags);
+			}
+			if ((list[i].Flags & WHvX64CpuidResult2FlagVpSpecific) &&
+			    p->processor_count && list[i].VpIndex >= p->processor_count) {
+				free(list);
+				return err_set(-EINVAL, "CPUID result for VP %u", list[i].VpIndex);
+			}
+		} else {
+			WHV_X64_CPUID_RESULT r;
+
+			memcpy(&r, (const uint8_t *)buf + i * esize, esize);
+			list[i].Function = r.Function;
+			list[i].Output.Eax = r.Eax;
+			list[i].Output.Ebx = r.Ebx;
+			list[i].Output.Ecx = r.Ecx;
+			list[i].Output.Edx = r.Edx;
+			list[i].Mask.Eax = list[i].Mask.Ebx = list[i].Mask.Ecx =
+				list[i].Mask.Edx = 0xFFFFFFFF;
+		}
+	}
+	if (v2) {
+		free(p->cpuid_v2);
+		p->cpuid_v2 = list;
+		p->ncpuid_v2 = n;
+	} else {
+		free(p->cpuid_v1);
+		p->cpuid_v1 = list;
+		p->ncpuid_v1 = n;
+	}
+	return 0;
+}
+
 static int property_set(struct whp_partition *p, WHV_PARTITION_PROPERTY_CODE code,
-			const WHV_PARTITION_PROPERTY *v, uint32_t bytes)
+			const WHV_PARTITION_PROPERTY *v, const void *buf, uint32_t bytes)
 {
 	switch (code) {
 	case WHvPartitionPropertyCodeProcessorCount:
@@ -472,6 +554,9 @@ static int property_set(struct whp_partition *p, WHV_PARTITION_PROPERTY_CODE cod
 			return err_set(-EINVAL, "CPUID exits are impossible on KVM "
 				       "(ExtendedVmExits.X64CpuidExit = 0)");
 		return 0;
+	case WHvPartitionPropertyCodeCpuidResultList:
+	case WHvPartitionPropertyCodeCpuidResultList2:
+		return cpuid_list_set(p, code, buf, bytes);
 	case WHvPartitionPropertyCodeProcessorFeatures:
 	case WHvPartitionPropertyCodeProcessorFeaturesBanks:
 	case WHvPartitionPropertyCodeProcessorXsaveFeatures:
@@ -523,7 +608,7 @@ OPENWHP_API HRESULT WINAPI WHvSetPartitionProperty(WHV_PARTITION_HANDLE Partitio
 		rc = err_set(-EINVAL, "property 0x%x can only be set before WHvSetupPartition",
 			     (unsigned)PropertyCode);
 	else
-		rc = property_set(p, PropertyCode, &v, PropertyBufferSizeInBytes);
+		rc = property_set(p, PropertyCode, &v, PropertyBuffer, PropertyBufferSizeInBytes);
 	/* The exit properties may change on a running partition: tell the engine. */
 	if (rc == 0 && p->setup && !property_before_setup_only(PropertyCode))
 		rc = p->ops->vm_set_exits(p->vm, p->extended_vm_exits, p->msr_exit_bitmap,

@@ -30,6 +30,8 @@ struct whp_partition {
 	uint64_t exception_exit_bitmap;
 	uint64_t msr_exit_bitmap;
 	uint16_t numa_node;
+	WHV_X64_CPUID_RESULT2 *cpuid_v1, *cpuid_v2;   /* CpuidResultList(2), normalised */
+	uint32_t ncpuid_v1, ncpuid_v2;
 
 	struct gpa_map mem;            /* guest-physical map, own rwlock */
 

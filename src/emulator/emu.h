@@ -1,4 +1,4 @@
-/* emu.h: internals of the WinHvEmulation instruction emulator shared by the files of src/emulator. */
+/* emu.h: internals of the WinHvEmulation instruction emulator, shared by src/emulator. */
 #ifndef OPENWHP_EMU_H
 #define OPENWHP_EMU_H
 
@@ -26,7 +26,7 @@
 #define EMU_DCACHE 4
 
 struct emu_dcache_entry {
-	uint8_t bits;                 /* 0: empty */
+	uint8_t bits; /* 0: empty */
 	uint8_t len;
 	uint8_t bytes[15];
 	ZydisDecodedInstruction in;
@@ -53,13 +53,21 @@ struct emulator {
 };
 
 /* Segment register indexes: x86 encoding order, the order of WHvX64RegisterEs.. too. */
-enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_COUNT };
+enum {
+	SEG_ES,
+	SEG_CS,
+	SEG_SS,
+	SEG_DS,
+	SEG_FS,
+	SEG_GS,
+	SEG_COUNT
+};
 
 /* Bits of the register cache masks (have, dirty, and what an instruction needs). */
-#define EMU_R_GPR(i)	(1u << (i))
-#define EMU_R_GPRS	0xFFFFu
-#define EMU_R_FLAGS	(1u << 16)
-#define EMU_R_SEG(s)	(1u << (17 + (s)))
+#define EMU_R_GPR(i) (1u << (i))
+#define EMU_R_GPRS   0xFFFFu
+#define EMU_R_FLAGS  (1u << 16)
+#define EMU_R_SEG(s) (1u << (17 + (s)))
 
 /* RFLAGS bits (SDM Vol.1 3.4.3). */
 #define EMU_CF		(1ull << 0)
@@ -72,10 +80,19 @@ enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_COUNT };
 #define EMU_OF		(1ull << 11)
 #define EMU_RF		(1ull << 16)
 #define EMU_AC		(1ull << 18)
-#define EMU_ARITH_FLAGS	(EMU_CF | EMU_PF | EMU_AF | EMU_ZF | EMU_SF | EMU_OF)
+#define EMU_ARITH_FLAGS (EMU_CF | EMU_PF | EMU_AF | EMU_ZF | EMU_SF | EMU_OF)
 
 /* GPR numbers (x86 encoding order = WHvX64RegisterRax + n). */
-enum { GPR_AX, GPR_CX, GPR_DX, GPR_BX, GPR_SP, GPR_BP, GPR_SI, GPR_DI };
+enum {
+	GPR_AX,
+	GPR_CX,
+	GPR_DX,
+	GPR_BX,
+	GPR_SP,
+	GPR_BP,
+	GPR_SI,
+	GPR_DI
+};
 
 /*
  * REP string instructions run at most this many elements per call; with
@@ -83,15 +100,15 @@ enum { GPR_AX, GPR_CX, GPR_DX, GPR_BX, GPR_SP, GPR_BP, GPR_SI, GPR_DI };
  * middle of a REP, SDM Vol.1 7.3.9.2), so the guest resumes it and exits
  * again. Bounds the time a hostile guest can hold a caller's thread.
  */
-#define EMU_REP_MAX	4096u
+#define EMU_REP_MAX 4096u
 
 /* Translations kept for the duration of one call (string operations). */
-#define EMU_TLB_SIZE	4
+#define EMU_TLB_SIZE 4
 
 struct emu_tlb {
 	uint64_t gva_page;
 	uint64_t gpa_page;
-	uint32_t flags;   /* WHV_TRANSLATE_GVA_FLAGS validated for this page */
+	uint32_t flags; /* WHV_TRANSLATE_GVA_FLAGS validated for this page */
 };
 
 /*
@@ -104,22 +121,22 @@ struct emu {
 	void *ctx;
 	WHV_EMULATOR_STATUS status;
 	const WHV_VP_EXIT_CONTEXT *vp;
-	int bits;                   /* code size: 16, 32 or 64 */
+	int bits; /* code size: 16, 32 or 64 */
 
 	uint64_t gpr[16];
 	uint64_t rflags;
 	WHV_X64_SEGMENT_REGISTER seg[SEG_COUNT];
 	WHV_UINT128 xmm[16];
-	uint32_t have, dirty;       /* EMU_R_* bits */
+	uint32_t have, dirty; /* EMU_R_* bits */
 	uint16_t have_xmm, dirty_xmm;
-	uint64_t new_rip;           /* RIP to write at commit */
+	uint64_t new_rip; /* RIP to write at commit */
 
 	uint8_t bytes[16];
-	uint8_t nbytes;             /* instruction bytes known (<= 15 used) */
+	uint8_t nbytes; /* instruction bytes known (<= 15 used) */
 	ZydisDecodedInstruction in;
 	ZydisDecodedOperand op[ZYDIS_MAX_OPERAND_COUNT];
 
-	bool hint;                  /* the exit named the GPA of the access */
+	bool hint; /* the exit named the GPA of the access */
 	uint64_t hint_gpa;
 	struct emu_tlb tlb[EMU_TLB_SIZE];
 	unsigned int ntlb, tlb_next;
@@ -130,9 +147,9 @@ struct emu {
  * bit in (e->status); anything else that stops the emulation ends as
  * InternalEmulationFailure (emu_finish).
  */
-#define EMU_E_CALLBACK	(-EIO)       /* a callback failed; its bit is set */
+#define EMU_E_CALLBACK	  (-EIO)     /* a callback failed; its bit is set */
 #define EMU_E_UNSUPPORTED (-ENOTSUP) /* not an instruction or form we emulate */
-#define EMU_E_FAULT	(-EFAULT)    /* the guest would take an exception we cannot inject */
+#define EMU_E_FAULT	  (-EFAULT)  /* the guest would take an exception we cannot inject */
 
 /* ---- emu_ctx.c: callbacks, registers, addresses, memory, decoding ---- */
 
@@ -175,8 +192,8 @@ void emu_xmm_write(struct emu *e, int idx, WHV_UINT128 v);
  * effective address moved by (adjust) bytes (bit-string BT forms), checked
  * for (size) bytes against the segment (limit, type) in 16/32-bit modes.
  */
-int emu_mem_linear(struct emu *e, const ZydisDecodedOperand *op, int64_t adjust,
-		   unsigned int size, bool write, uint64_t *la);
+int emu_mem_linear(struct emu *e, const ZydisDecodedOperand *op, int64_t adjust, unsigned int size,
+		   bool write, uint64_t *la);
 
 /*
  * emu_string_linear: linear address of a string element at segment (seg),
@@ -226,7 +243,15 @@ uint64_t emu_ip_advance(const struct emu *e, uint64_t rip, unsigned int len);
 /* ---- emu_alu.c: arithmetic with flags exactly as the CPU computes them ---- */
 
 enum emu_alu_op {
-	ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP, ALU_TEST,
+	ALU_ADD,
+	ALU_OR,
+	ALU_ADC,
+	ALU_SBB,
+	ALU_AND,
+	ALU_SUB,
+	ALU_XOR,
+	ALU_CMP,
+	ALU_TEST,
 };
 
 /*
@@ -235,8 +260,8 @@ enum emu_alu_op {
  * the six arithmetic flags (SDM Vol.1 Appendix A; AF cleared for the logical
  * operations, as processors do where the SDM leaves it undefined).
  */
-uint64_t emu_alu(enum emu_alu_op op, unsigned int size, uint64_t a, uint64_t b,
-		 uint64_t flags, uint64_t *out_flags);
+uint64_t emu_alu(enum emu_alu_op op, unsigned int size, uint64_t a, uint64_t b, uint64_t flags,
+		 uint64_t *out_flags);
 
 /* emu_size_mask: all ones in the low (size) bytes. */
 static inline uint64_t emu_size_mask(unsigned int size)

@@ -1,4 +1,4 @@
-/* emu_alu.c: the emulator's integer arithmetic with RFLAGS computed as the CPU does (SDM Vol.1 App. A). */
+/* emu_alu.c: the emulator's integer arithmetic, RFLAGS as the CPU sets them (SDM Vol.1 A). */
 #include "emu.h"
 
 /* PF: set when the low byte of the result has an even number of one bits (SDM Vol.1 3.4.3.1). */
@@ -24,8 +24,8 @@ static uint64_t szp(uint64_t r, unsigned int size)
 	return f;
 }
 
-uint64_t emu_alu(enum emu_alu_op op, unsigned int size, uint64_t a, uint64_t b,
-		 uint64_t flags, uint64_t *out_flags)
+uint64_t emu_alu(enum emu_alu_op op, unsigned int size, uint64_t a, uint64_t b, uint64_t flags,
+		 uint64_t *out_flags)
 {
 	uint64_t m = emu_size_mask(size), r, f = 0, c = flags & EMU_CF ? 1 : 0;
 	unsigned int sign = size * 8 - 1;
@@ -60,16 +60,10 @@ uint64_t emu_alu(enum emu_alu_op op, unsigned int size, uint64_t a, uint64_t b,
 			f |= EMU_AF;
 		break;
 	case ALU_AND:
-	case ALU_TEST:
-		r = a & b;
-		break;
-	case ALU_OR:
-		r = a | b;
-		break;
+	case ALU_TEST: r = a & b; break;
+	case ALU_OR: r = a | b; break;
 	case ALU_XOR:
-	default:
-		r = a ^ b;
-		break;
+	default: r = a ^ b; break;
 	}
 	f |= szp(r, size);
 	if (cf)

@@ -1,4 +1,4 @@
-/* emu_api.c: WHvEmulatorCreateEmulator/DestroyEmulator/TryIoEmulation/TryMmioEmulation and the handle registry. */
+/* emu_api.c: the four WHvEmulator* functions and the emulator handle registry. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,34 +7,41 @@
 #include "emu.h"
 
 /*
- * The registry of live emulators. A handle is the object's address, but it
- * is looked up here before it is dereferenced, so a NULL, stale or invented
- * handle gets E_INVALIDARG instead of a crash. A call holds a reference; a
+ * The registry of live emulators. A handle is not the object's address but
+ * a serial number that is never reused, so a NULL, stale or invented handle
+ * gets E_INVALIDARG instead of a crash, even when a new emulator happens to
+ * be allocated where a destroyed one was. A call holds a reference; a
  * destroy while calls are running (another thread, or a callback destroying
  * its own emulator) unregisters at once and the last call frees.
  */
+struct emu_slot {
+	uintptr_t serial;
+	struct emulator *em;
+};
+
 static pthread_mutex_t emu_registry_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct emulator **emu_registry;
+static struct emu_slot *emu_registry;
 static size_t emu_registry_count, emu_registry_cap;
+static uintptr_t emu_serial;
 
 static size_t emu_registry_find(const void *handle)
 {
 	size_t i;
 
 	for (i = 0; i < emu_registry_count; i++)
-		if (emu_registry[i] == handle)
+		if (emu_registry[i].serial == (uintptr_t)handle)
 			return i;
 	return SIZE_MAX;
 }
 
-static int emu_registry_add(struct emulator *em)
+static int emu_registry_add(struct emulator *em, WHV_EMULATOR_HANDLE *handle)
 {
 	int rc = 0;
 
 	pthread_mutex_lock(&emu_registry_lock);
 	if (emu_registry_count == emu_registry_cap) {
 		size_t cap = emu_registry_cap ? emu_registry_cap * 2 : 16;
-		struct emulator **n = realloc(emu_registry, cap * sizeof(*n));
+		struct emu_slot *n = realloc(emu_registry, cap * sizeof(*n));
 
 		if (!n) {
 			rc = -ENOMEM;
@@ -43,7 +50,12 @@ static int emu_registry_add(struct emulator *em)
 		emu_registry = n;
 		emu_registry_cap = cap;
 	}
-	emu_registry[emu_registry_count++] = em;
+	/* odd serials from a high base: never NULL, never a plausible heap address */
+	emu_serial += 2;
+	emu_registry[emu_registry_count].serial = ((uintptr_t)0x3E5 << 20) + 1 + emu_serial;
+	emu_registry[emu_registry_count].em = em;
+	*handle = (WHV_EMULATOR_HANDLE)emu_registry[emu_registry_count].serial;
+	emu_registry_count++;
 out:
 	pthread_mutex_unlock(&emu_registry_lock);
 	return rc;
@@ -57,7 +69,7 @@ static struct emulator *emu_get(WHV_EMULATOR_HANDLE handle)
 	pthread_mutex_lock(&emu_registry_lock);
 	i = emu_registry_find(handle);
 	if (i != SIZE_MAX) {
-		em = emu_registry[i];
+		em = emu_registry[i].em;
 		em->refs++;
 	}
 	pthread_mutex_unlock(&emu_registry_lock);
@@ -88,14 +100,17 @@ OPENWHP_API HRESULT WINAPI WHvEmulatorCreateEmulator(const WHV_EMULATOR_CALLBACK
 		return api_return(err_set(-EINVAL, "Callbacks and Emulator must not be NULL"));
 	/* The table's Size and Reserved fields (WHV_EMULATOR_CALLBACKS, whp-reference §4.7). */
 	if (Callbacks->Size != sizeof(WHV_EMULATOR_CALLBACKS) || Callbacks->Reserved != 0)
-		return api_return(err_set(-EINVAL, "WHV_EMULATOR_CALLBACKS.Size %u (must be %zu) or "
-					  "Reserved %u (must be 0)", Callbacks->Size,
-					  sizeof(WHV_EMULATOR_CALLBACKS), Callbacks->Reserved));
+		return api_return(err_set(-EINVAL,
+					  "WHV_EMULATOR_CALLBACKS.Size %u (must be %zu) or "
+					  "Reserved %u (must be 0)",
+					  Callbacks->Size, sizeof(WHV_EMULATOR_CALLBACKS),
+					  Callbacks->Reserved));
 	if (!Callbacks->WHvEmulatorIoPortCallback || !Callbacks->WHvEmulatorMemoryCallback ||
 	    !Callbacks->WHvEmulatorGetVirtualProcessorRegisters ||
 	    !Callbacks->WHvEmulatorSetVirtualProcessorRegisters ||
 	    !Callbacks->WHvEmulatorTranslateGvaPage)
-		return api_return(err_set(-EINVAL, "every WHV_EMULATOR_CALLBACKS callback is needed"));
+		return api_return(
+			err_set(-EINVAL, "every WHV_EMULATOR_CALLBACKS callback is needed"));
 	em = calloc(1, sizeof(*em));
 	if (!em)
 		return api_return(err_set(-ENOMEM, "out of memory"));
@@ -110,12 +125,11 @@ OPENWHP_API HRESULT WINAPI WHvEmulatorCreateEmulator(const WHV_EMULATOR_CALLBACK
 		free(em);
 		return api_return(err_set(-EIO, "instruction decoder initialisation failed"));
 	}
-	rc = emu_registry_add(em);
+	rc = emu_registry_add(em, Emulator);
 	if (rc) {
 		free(em);
 		return api_return(err_set(rc, "out of memory"));
 	}
-	*Emulator = em;
 	return S_OK;
 }
 
@@ -129,7 +143,7 @@ OPENWHP_API HRESULT WINAPI WHvEmulatorDestroyEmulator(WHV_EMULATOR_HANDLE Emulat
 	pthread_mutex_lock(&emu_registry_lock);
 	i = emu_registry_find(Emulator);
 	if (i != SIZE_MAX) {
-		em = emu_registry[i];
+		em = emu_registry[i].em;
 		emu_registry[i] = emu_registry[--emu_registry_count];
 		em->dead = true;
 		free_it = em->refs == 0;
@@ -152,21 +166,20 @@ static HRESULT emu_end(struct emu *e, int rc, WHV_EMULATOR_STATUS *status)
 	*status = emu_finish(e, rc);
 	if (rc)
 		err_set(0, "emulation failed: status 0x%x (%s)", status->AsUINT32,
-			rc == EMU_E_CALLBACK ? "a callback failed" :
-			rc == EMU_E_FAULT ? "the instruction would fault" :
-			"instruction not supported");
+			rc == EMU_E_CALLBACK ? "a callback failed"
+			: rc == EMU_E_FAULT  ? "the instruction would fault"
+					     : "instruction not supported");
 	return S_OK;
 }
 
 /* Registers every string instruction uses besides its decoded operands. */
-#define EMU_STRING_REGS (EMU_R_GPR(GPR_AX) | EMU_R_GPR(GPR_CX) | EMU_R_GPR(GPR_SI) | \
-			 EMU_R_GPR(GPR_DI))
+#define EMU_STRING_REGS \
+	(EMU_R_GPR(GPR_AX) | EMU_R_GPR(GPR_CX) | EMU_R_GPR(GPR_SI) | EMU_R_GPR(GPR_DI))
 
-OPENWHP_API HRESULT WINAPI
-WHvEmulatorTryIoEmulation(WHV_EMULATOR_HANDLE Emulator, VOID *Context,
-			  const WHV_VP_EXIT_CONTEXT *VpContext,
-			  const WHV_X64_IO_PORT_ACCESS_CONTEXT *IoInstructionContext,
-			  WHV_EMULATOR_STATUS *EmulatorReturnStatus)
+OPENWHP_API HRESULT WINAPI WHvEmulatorTryIoEmulation(
+	WHV_EMULATOR_HANDLE Emulator, VOID *Context, const WHV_VP_EXIT_CONTEXT *VpContext,
+	const WHV_X64_IO_PORT_ACCESS_CONTEXT *IoInstructionContext,
+	WHV_EMULATOR_STATUS *EmulatorReturnStatus)
 {
 	struct emulator *em;
 	struct emu e;
@@ -190,7 +203,7 @@ WHvEmulatorTryIoEmulation(WHV_EMULATOR_HANDLE Emulator, VOID *Context,
 			IoInstructionContext->InstructionByteCount);
 	if (!rc)
 		rc = emu_load_needed(&e, EMU_R_GPR(GPR_AX) | EMU_R_GPR(GPR_DX) |
-				     (emu_string_elem(&e) ? EMU_STRING_REGS : 0));
+						 (emu_string_elem(&e) ? EMU_STRING_REGS : 0));
 	if (!rc)
 		rc = emu_exec_io(&e);
 	if (!rc)
@@ -201,11 +214,10 @@ out:
 	return hr;
 }
 
-OPENWHP_API HRESULT WINAPI
-WHvEmulatorTryMmioEmulation(WHV_EMULATOR_HANDLE Emulator, VOID *Context,
-			    const WHV_VP_EXIT_CONTEXT *VpContext,
-			    const WHV_MEMORY_ACCESS_CONTEXT *MmioInstructionContext,
-			    WHV_EMULATOR_STATUS *EmulatorReturnStatus)
+OPENWHP_API HRESULT WINAPI WHvEmulatorTryMmioEmulation(
+	WHV_EMULATOR_HANDLE Emulator, VOID *Context, const WHV_VP_EXIT_CONTEXT *VpContext,
+	const WHV_MEMORY_ACCESS_CONTEXT *MmioInstructionContext,
+	WHV_EMULATOR_STATUS *EmulatorReturnStatus)
 {
 	struct emulator *em;
 	struct emu e;

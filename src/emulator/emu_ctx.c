@@ -1,4 +1,4 @@
-/* emu_ctx.c: the emulator's plumbing: callbacks, register cache, addresses, guest memory, decoding. */
+/* emu_ctx.c: emulator plumbing: callbacks, register cache, addresses, memory, decoding. */
 #include <string.h>
 
 #include "emu.h"
@@ -10,13 +10,13 @@
  * and no value from the guest indexes an array without a bound.
  */
 
-#define RFLAGS_VM (1ull << 17)
+#define RFLAGS_VM    (1ull << 17)
 #define PAGE_MASK_4K 4095ull
 
 /* WHV_TRANSLATE_GVA_FLAGS for the three kinds of access. */
-#define XLATE_READ ((uint32_t)WHvTranslateGvaFlagValidateRead)
+#define XLATE_READ  ((uint32_t)WHvTranslateGvaFlagValidateRead)
 #define XLATE_WRITE ((uint32_t)WHvTranslateGvaFlagValidateWrite)
-#define XLATE_EXEC ((uint32_t)WHvTranslateGvaFlagValidateExecute)
+#define XLATE_EXEC  ((uint32_t)WHvTranslateGvaFlagValidateExecute)
 
 void emu_begin(struct emu *e, struct emulator *em, void *ctx, const WHV_VP_EXIT_CONTEXT *vp)
 {
@@ -102,17 +102,16 @@ static int emu_translate(struct emu *e, uint64_t gva_page, uint32_t flags, uint6
 		res = WHvTranslateGvaResultSuccess;
 		gpa = 0;
 		hr = e->em->cb.WHvEmulatorTranslateGvaPage(e->ctx, gva_page,
-							   (WHV_TRANSLATE_GVA_FLAGS)flags,
-							   &res, &gpa);
+							   (WHV_TRANSLATE_GVA_FLAGS)flags, &res,
+							   &gpa);
 		if (FAILED(hr))
 			return cb_failed(e, 2);
 		switch (res) {
 		case WHvTranslateGvaResultSuccess:
-		case WHvTranslateGvaResultGpaUnmapped:      /* device memory: what we are here for */
+		case WHvTranslateGvaResultGpaUnmapped: /* device memory: what we are here for */
 		case WHvTranslateGvaResultGpaNoReadAccess:
 		case WHvTranslateGvaResultGpaNoWriteAccess:
-		case WHvTranslateGvaResultGpaIllegalOverlayAccess:
-			break;
+		case WHvTranslateGvaResultGpaIllegalOverlayAccess: break;
 		default:
 			/* #PF (or an intercept) the guest would take: not ours to deliver. */
 			return EMU_E_FAULT;
@@ -162,8 +161,7 @@ static int mem_callback(struct emu *e, uint64_t gpa, uint8_t *buf, unsigned int 
  * crossing access gives one callback per page, as the WHP documentation
  * describes for WHV_EMULATOR_MEMORY_CALLBACK).
  */
-static int emu_access(struct emu *e, uint64_t la, uint8_t *buf, unsigned int size,
-		      uint32_t flags)
+static int emu_access(struct emu *e, uint64_t la, uint8_t *buf, unsigned int size, uint32_t flags)
 {
 	uint64_t gpa[2], la2 = 0;
 	unsigned int first, off, n, piece;
@@ -202,7 +200,7 @@ static int emu_access(struct emu *e, uint64_t la, uint8_t *buf, unsigned int siz
 			return rc;
 	}
 	if (flags == (XLATE_READ | XLATE_WRITE))
-		return 0;   /* emu_mem_prepare: translations only */
+		return 0; /* emu_mem_prepare: translations only */
 	for (piece = 0, off = 0; off < size; piece = 1) {
 		uint64_t base = piece == 0 ? gpa[0] | (la & PAGE_MASK_4K) : gpa[1];
 		unsigned int end = piece == 0 ? first : size;
@@ -322,13 +320,14 @@ static void dcache_store(struct emu *e)
 
 int emu_decode(struct emu *e, const uint8_t *bytes, unsigned int count)
 {
-	const ZydisDecoder *dec = e->bits == 64 ? &e->em->dec64 :
-				  e->bits == 32 ? &e->em->dec32 : &e->em->dec16;
+	const ZydisDecoder *dec = e->bits == 64	  ? &e->em->dec64
+				  : e->bits == 32 ? &e->em->dec32
+						  : &e->em->dec16;
 	ZyanStatus st;
 	int rc;
 
 	if (count > 15)
-		count = 15;   /* no instruction is longer (SDM Vol.2 2.3.11) */
+		count = 15; /* no instruction is longer (SDM Vol.2 2.3.11) */
 	if (bytes && count)
 		memcpy(e->bytes, bytes, count);
 	e->nbytes = (uint8_t)count;
@@ -342,7 +341,7 @@ int emu_decode(struct emu *e, const uint8_t *bytes, unsigned int count)
 			if (ZYAN_SUCCESS(st))
 				break;
 			if (st != ZYDIS_STATUS_NO_MORE_DATA || e->nbytes >= 15)
-				return EMU_E_UNSUPPORTED;   /* #UD on the CPU */
+				return EMU_E_UNSUPPORTED; /* #UD on the CPU */
 		}
 		rc = emu_fetch_more(e);
 		if (rc)
@@ -592,8 +591,8 @@ static int addr_reg(const struct emu *e, ZydisRegister r, uint64_t *v)
 	return 0;
 }
 
-int emu_mem_linear(struct emu *e, const ZydisDecodedOperand *op, int64_t adjust,
-		   unsigned int size, bool write, uint64_t *la)
+int emu_mem_linear(struct emu *e, const ZydisDecodedOperand *op, int64_t adjust, unsigned int size,
+		   bool write, uint64_t *la)
 {
 	uint64_t base, index, ea;
 	int rc;

@@ -85,12 +85,19 @@ int emu_exec_io(struct emu *e)
 	    e->in.opcode_map != ZYDIS_OPCODE_MAP_DEFAULT)
 		return EMU_E_UNSUPPORTED;
 	switch (opc) {
-	case 0xE4: case 0xE5: case 0xE6: case 0xE7:     /* IN/OUT with imm8 */
-	case 0xEC: case 0xED: case 0xEE: case 0xEF:     /* IN/OUT with DX */
-	case 0x6C: case 0x6D: case 0x6E: case 0x6F:     /* INS/OUTS */
-		break;
-	default:
-		return EMU_E_UNSUPPORTED;
+	case 0xE4:
+	case 0xE5:
+	case 0xE6:
+	case 0xE7: /* IN/OUT with imm8 */
+	case 0xEC:
+	case 0xED:
+	case 0xEE:
+	case 0xEF: /* IN/OUT with DX */
+	case 0x6C:
+	case 0x6D:
+	case 0x6E:
+	case 0x6F: /* INS/OUTS */ break;
+	default: return EMU_E_UNSUPPORTED;
 	}
 	size = (opc & 1) ? e->in.operand_width / 8 : 1;
 	if (size > 4)
@@ -102,7 +109,8 @@ int emu_exec_io(struct emu *e)
 	if (opc == 0xE4 || opc == 0xE5 || opc == 0xE6 || opc == 0xE7) {
 		const ZydisDecodedOperand *imm = NULL;
 
-		for (unsigned int i = 0; i < e->in.operand_count && i < ZYDIS_MAX_OPERAND_COUNT; i++)
+		for (unsigned int i = 0; i < e->in.operand_count && i < ZYDIS_MAX_OPERAND_COUNT;
+		     i++)
 			if (e->op[i].type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
 				imm = &e->op[i];
 		if (!imm)

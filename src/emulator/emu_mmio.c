@@ -13,15 +13,19 @@
  */
 
 /* Where an operand lives. */
-enum loc_kind { LOC_REG, LOC_MEM, LOC_IMM };
+enum loc_kind {
+	LOC_REG,
+	LOC_MEM,
+	LOC_IMM
+};
 
 struct loc {
 	enum loc_kind kind;
-	unsigned int size;      /* bytes */
-	int reg;                /* LOC_REG: GPR number */
+	unsigned int size; /* bytes */
+	int reg;	   /* LOC_REG: GPR number */
 	bool high8;
-	uint64_t la;            /* LOC_MEM: linear address */
-	uint64_t imm;           /* LOC_IMM: value, sign-extended by the decoder */
+	uint64_t la;  /* LOC_MEM: linear address */
+	uint64_t imm; /* LOC_IMM: value, sign-extended by the decoder */
 };
 
 /* Resolve operand (op) of the instruction; memory operands are checked for (write). */
@@ -34,7 +38,7 @@ static int loc_of(struct emu *e, const ZydisDecodedOperand *op, bool write, stru
 	switch (op->type) {
 	case ZYDIS_OPERAND_TYPE_REGISTER:
 		if (!emu_reg_decode(op->reg.value, &l->reg, &size, &l->high8))
-			return EMU_E_UNSUPPORTED;   /* segment, control, vector... */
+			return EMU_E_UNSUPPORTED; /* segment, control, vector... */
 		l->kind = LOC_REG;
 		l->size = size;
 		return 0;
@@ -52,8 +56,7 @@ static int loc_of(struct emu *e, const ZydisDecodedOperand *op, bool write, stru
 		l->size = op->size / 8;
 		l->imm = op->imm.value.u;
 		return 0;
-	default:
-		return EMU_E_UNSUPPORTED;
+	default: return EMU_E_UNSUPPORTED;
 	}
 }
 
@@ -63,12 +66,8 @@ static int loc_read(struct emu *e, const struct loc *l, uint64_t *v)
 	int rc;
 
 	switch (l->kind) {
-	case LOC_REG:
-		*v = emu_gpr_read(e, l->reg, l->size, l->high8);
-		return 0;
-	case LOC_IMM:
-		*v = l->imm;
-		return 0;
+	case LOC_REG: *v = emu_gpr_read(e, l->reg, l->size, l->high8); return 0;
+	case LOC_IMM: *v = l->imm; return 0;
 	case LOC_MEM:
 	default:
 		rc = emu_mem_read(e, l->la, buf, l->size);
@@ -346,7 +345,7 @@ static int mmio_sse(struct emu *e)
 	reg = store ? o1 : o0;
 	if (mem->type != ZYDIS_OPERAND_TYPE_MEMORY || reg->type != ZYDIS_OPERAND_TYPE_REGISTER ||
 	    reg->reg.value < ZYDIS_REGISTER_XMM0 || reg->reg.value > ZYDIS_REGISTER_XMM15)
-		return EMU_E_UNSUPPORTED;   /* MMX forms, or no memory operand */
+		return EMU_E_UNSUPPORTED; /* MMX forms, or no memory operand */
 	idx = (int)(reg->reg.value - ZYDIS_REGISTER_XMM0);
 	if (e->bits != 64 && idx > 7)
 		return EMU_E_UNSUPPORTED;
@@ -405,8 +404,8 @@ unsigned int emu_string_elem(const struct emu *e)
 bool emu_rep(const struct emu *e)
 {
 	/* F2 and F3 both repeat the non-comparing string instructions. */
-	return (e->in.attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE |
-				    ZYDIS_ATTRIB_HAS_REPNE)) != 0;
+	return (e->in.attributes &
+		(ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE | ZYDIS_ATTRIB_HAS_REPNE)) != 0;
 }
 
 void emu_string_step(struct emu *e, int n, unsigned int size)
@@ -449,10 +448,10 @@ static int mmio_string(struct emu *e, unsigned int elem)
 	int src = string_src_seg(e), rc = 0;
 
 	if (op != 0xA4 && op != 0xAA && op != 0xAC)
-		return EMU_E_UNSUPPORTED;   /* CMPS, SCAS */
+		return EMU_E_UNSUPPORTED; /* CMPS, SCAS */
 	if (elem != 1 && elem != 2 && elem != 4 && elem != 8)
 		return EMU_E_UNSUPPORTED;
-	e->hint = false;   /* two addresses per element: the exit's GPA names only one */
+	e->hint = false; /* two addresses per element: the exit's GPA names only one */
 	count = rep ? (e->gpr[GPR_CX] & amask) : 1;
 	for (done = 0; done < count && done < EMU_REP_MAX; done++) {
 		uint64_t v = 0, sla = 0, dla = 0;
@@ -508,17 +507,15 @@ int emu_exec_mmio(struct emu *e)
 	unsigned int elem;
 
 	if (e->in.encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY)
-		return EMU_E_UNSUPPORTED;   /* VEX/EVEX/XOP: AVX and later */
+		return EMU_E_UNSUPPORTED; /* VEX/EVEX/XOP: AVX and later */
 	elem = emu_string_elem(e);
 	if (elem)
 		return mmio_string(e, elem);
 	switch (e->in.mnemonic) {
-	case ZYDIS_MNEMONIC_MOV:
-		return mmio_mov(e);
+	case ZYDIS_MNEMONIC_MOV: return mmio_mov(e);
 	case ZYDIS_MNEMONIC_MOVZX:
 	case ZYDIS_MNEMONIC_MOVSX:
-	case ZYDIS_MNEMONIC_MOVSXD:
-		return mmio_movx(e);
+	case ZYDIS_MNEMONIC_MOVSXD: return mmio_movx(e);
 	case ZYDIS_MNEMONIC_ADD: return mmio_alu(e, ALU_ADD);
 	case ZYDIS_MNEMONIC_OR: return mmio_alu(e, ALU_OR);
 	case ZYDIS_MNEMONIC_ADC: return mmio_alu(e, ALU_ADC);
@@ -528,15 +525,12 @@ int emu_exec_mmio(struct emu *e)
 	case ZYDIS_MNEMONIC_XOR: return mmio_alu(e, ALU_XOR);
 	case ZYDIS_MNEMONIC_CMP: return mmio_alu(e, ALU_CMP);
 	case ZYDIS_MNEMONIC_TEST: return mmio_alu(e, ALU_TEST);
-	case ZYDIS_MNEMONIC_XCHG:
-		return mmio_xchg(e);
+	case ZYDIS_MNEMONIC_XCHG: return mmio_xchg(e);
 	case ZYDIS_MNEMONIC_BT:
 	case ZYDIS_MNEMONIC_BTS:
 	case ZYDIS_MNEMONIC_BTR:
-	case ZYDIS_MNEMONIC_BTC:
-		return mmio_bt(e);
-	case ZYDIS_MNEMONIC_CMPXCHG:
-		return mmio_cmpxchg(e);
+	case ZYDIS_MNEMONIC_BTC: return mmio_bt(e);
+	case ZYDIS_MNEMONIC_CMPXCHG: return mmio_cmpxchg(e);
 	case ZYDIS_MNEMONIC_MOVD:
 	case ZYDIS_MNEMONIC_MOVQ:
 	case ZYDIS_MNEMONIC_MOVDQA:
@@ -544,9 +538,7 @@ int emu_exec_mmio(struct emu *e)
 	case ZYDIS_MNEMONIC_MOVAPS:
 	case ZYDIS_MNEMONIC_MOVUPS:
 	case ZYDIS_MNEMONIC_MOVAPD:
-	case ZYDIS_MNEMONIC_MOVUPD:
-		return mmio_sse(e);
-	default:
-		return EMU_E_UNSUPPORTED;
+	case ZYDIS_MNEMONIC_MOVUPD: return mmio_sse(e);
+	default: return EMU_E_UNSUPPORTED;
 	}
 }

@@ -29,11 +29,55 @@ int kvm_vcpu_ioctl(struct engine_vcpu *v, unsigned long req, void *arg, const ch
  * would #GP), so CPUID.1:ECX bit 21 is cleared unless the mode is X2Apic. KVM needs the table before the first KVM_RUN, e.g. to
  * allow EFER.LME (api.rst, KVM_SET_CPUID2).
  */
+/*
+ * The partition's CPUID result lists (CpuidResultList, CpuidResultList2) on
+ * top of KVM's table: the bits a Mask selects come from the list. An entry
+ * for a leaf KVM does not list is added (the table was allocated with room
+ * for every list entry).
+ */
+static void cpuid_apply(struct engine_vcpu *v, struct kvm_cpuid2 *c)
+{
+	const struct engine_vm_config *cfg = &v->vm->cfg;
+	uint32_t i, k;
+
+	for (k = 0; k < cfg->ncpuid; k++) {
+		const WHV_X64_CPUID_RESULT2 *r = &cfg->cpuid[k];
+		bool sub = (r->Flags & WHvX64CpuidResult2FlagSubleafSpecific) != 0;
+		bool hit = false;
+
+		if ((r->Flags & WHvX64CpuidResult2FlagVpSpecific) && r->VpIndex != v->index)
+			continue;
+		for (i = 0; i < c->nent; i++) {
+			struct kvm_cpuid_entry2 *e = &c->entries[i];
+
+			if (e->function != r->Function || (sub && e->index != r->Index))
+				continue;
+			e->eax = (e->eax & ~r->Mask.Eax) | (r->Output.Eax & r->Mask.Eax);
+			e->ebx = (e->ebx & ~r->Mask.Ebx) | (r->Output.Ebx & r->Mask.Ebx);
+			e->ecx = (e->ecx & ~r->Mask.Ecx) | (r->Output.Ecx & r->Mask.Ecx);
+			e->edx = (e->edx & ~r->Mask.Edx) | (r->Output.Edx & r->Mask.Edx);
+			hit = true;
+		}
+		if (!hit) {
+			struct kvm_cpuid_entry2 *e = &c->entries[c->nent++];
+
+			memset(e, 0, sizeof(*e));
+			e->function = r->Function;
+			e->index = sub ? r->Index : 0;
+			e->flags = sub ? KVM_CPUID_FLAG_SIGNIFCANT_INDEX : 0;
+			e->eax = r->Output.Eax & r->Mask.Eax;
+			e->ebx = r->Output.Ebx & r->Mask.Ebx;
+			e->ecx = r->Output.Ecx & r->Mask.Ecx;
+			e->edx = r->Output.Edx & r->Mask.Edx;
+		}
+	}
+}
+
 static int vcpu_set_cpuid(struct engine_vcpu *v)
 {
 	const struct kvm_cpuid2 *sup = v->vm->host->cpuid;
 	size_t bytes = sizeof(*sup) + sup->nent * sizeof(sup->entries[0]);
-	struct kvm_cpuid2 *c = malloc(bytes);
+	struct kvm_cpuid2 *c = malloc(bytes + v->vm->cfg.ncpuid * sizeof(sup->entries[0]));
 	uint32_t i;
 	int rc;
 
@@ -51,6 +95,7 @@ static int vcpu_set_cpuid(struct engine_vcpu *v)
 			e->edx = v->index;
 		}
 	}
+	cpuid_apply(v, c);
 	rc = kvm_vcpu_ioctl(v, KVM_SET_CPUID2, c, "KVM_SET_CPUID2");
 	free(c);
 	return rc;

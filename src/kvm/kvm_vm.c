@@ -30,6 +30,18 @@ int kvm_vm_create(const struct engine_vm_config *cfg, struct engine_vm **out)
 	vm->host = h;
 	pthread_mutex_init(&vm->irq_lock, NULL);
 	vm->cfg = *cfg;
+	/* The caller's CPUID list lives only for this call: keep a copy. */
+	vm->cfg.cpuid = NULL;
+	if (cfg->ncpuid) {
+		WHV_X64_CPUID_RESULT2 *c = malloc(cfg->ncpuid * sizeof(*c));
+
+		if (!c) {
+			rc = -ENOMEM;
+			goto fail;
+		}
+		memcpy(c, cfg->cpuid, cfg->ncpuid * sizeof(*c));
+		vm->cfg.cpuid = c;
+	}
 	vm->vcpus = calloc(cfg->processor_count, sizeof(*vm->vcpus));
 	if (!vm->vcpus) {
 		rc = -ENOMEM;
@@ -83,6 +95,7 @@ void kvm_vm_destroy(struct engine_vm *vm)
 		}
 	}
 	free(vm->vcpus);
+	free((void *)(uintptr_t)vm->cfg.cpuid);
 	kvm_vm_time_forget(vm);
 	if (vm->fd >= 0)
 		close(vm->fd);

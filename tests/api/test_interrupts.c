@@ -9,6 +9,7 @@ WHPT_PAYLOAD(guest_irq64);
 #define IRQ_READY 0x5EAD
 #define GUEST_APIC 1u
 #define GUEST_WINDOW 2u
+#define GUEST_IPI 4u
 
 /* A long-mode VM running irq64.S with the given LAPIC mode and CPU count. */
 static void irq_vm(struct whpt_vm *vm, UINT32 lapic_mode, UINT32 cpus, uint64_t rbx)
@@ -326,5 +327,68 @@ Test(interrupts, init_sipi_starts_an_application_processor_blocked_in_run)
 	cr_assert_eq(a.exit.IoPortAccess.Rax & 0xFF, IRQ_AP_VALUE);
 	cr_assert_eq(a.exit.VpContext.Cs.Base, IRQ_AP_GPA, "AP CS.base 0x%llx",
 		     (unsigned long long)a.exit.VpContext.Cs.Base);
+	whpt_vm_destroy(&vm);
+}
+
+struct ap_loop {
+	WHV_PARTITION_HANDLE part;
+	uint32_t reports[4];
+	int n;
+	HRESULT hr;
+};
+
+/* The AP's run loop on its own thread: complete each report, stop after (want) of them. */
+static void *ap_reports(void *arg)
+{
+	struct ap_loop *a = arg;
+	WHV_RUN_VP_EXIT_CONTEXT x;
+	WHV_REGISTER_NAME rip = WHvX64RegisterRip;
+	WHV_REGISTER_VALUE v;
+
+	while (a->n < 3) {
+		a->hr = WHvRunVirtualProcessor(a->part, 1, &x, sizeof(x));
+		if (FAILED(a->hr) || x.ExitReason != WHvRunVpExitReasonX64IoPortAccess)
+			return NULL;
+		a->reports[a->n++] = (uint32_t)x.IoPortAccess.Rax & 0xFF;
+		memset(&v, 0, sizeof(v));
+		v.Reg64 = x.VpContext.Rip + x.VpContext.InstructionLength;
+		a->hr = WHvSetVirtualProcessorRegisters(a->part, 1, &rip, 1, &v);
+		if (FAILED(a->hr))
+			return NULL;
+	}
+	return NULL;
+}
+
+Test(interrupts, ipi_from_one_vp_reaches_the_other_running_on_its_own_thread)
+{
+	struct whpt_vm vm;
+	struct ap_loop a;
+	pthread_t t;
+	struct timespec ts = { 0, 50 * 1000000L };
+	int i;
+
+	/* X2Apic mode: the AP turns x2APIC on (it runs in real mode, below the xAPIC page). */
+	irq_vm(&vm, WHvX64LocalApicEmulationModeX2Apic, 2, GUEST_APIC | GUEST_IPI);
+	WHPT_ASSERT_OK(WHvCreateVirtualProcessor(vm.part, 1, 0));
+	cr_assert_eq(next_report(&vm), IRQ_READY);
+	memset(&a, 0, sizeof(a));
+	a.part = vm.part;
+	cr_assert_eq(pthread_create(&t, NULL, ap_reports, &a), 0);
+	nanosleep(&ts, NULL);
+	WHPT_ASSERT_OK(request(&vm, WHvX64InterruptTypeInit, 0, 1, 0));
+	nanosleep(&ts, NULL);
+	WHPT_ASSERT_OK(request(&vm, WHvX64InterruptTypeSipi, IRQ_AP_GPA >> 12, 1, 0));
+	/* Wait until the AP has its APIC on and halts, then let VP 0 send the IPI. */
+	for (i = 0; i < 200 && a.n < 2; i++)
+		nanosleep(&ts, NULL);
+	cr_assert_eq(a.n, 2, "the AP did not come up (%d reports, hr 0x%08x)", a.n,
+		     (unsigned)a.hr);
+	WHPT_ASSERT_OK(request(&vm, WHvX64InterruptTypeFixed, 0x40, 0, 0));
+	cr_assert_eq(next_report(&vm), 0x40);
+	pthread_join(t, NULL);
+	WHPT_ASSERT_OK(a.hr);
+	cr_assert_eq(a.reports[0], IRQ_AP_VALUE);
+	cr_assert_eq(a.reports[1], IRQ_AP_READY);
+	cr_assert_eq(a.reports[2], IRQ_AP_IPI, "the AP's IPI handler ran");
 	whpt_vm_destroy(&vm);
 }

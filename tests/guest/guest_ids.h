@@ -120,6 +120,8 @@
 /* the AP trampoline sits at this guest address: SIPI vector IRQ_AP_GPA >> 12 */
 #define IRQ_AP_GPA		0x4000
 #define IRQ_AP_VALUE		0xA9
+#define IRQ_AP_READY		0xAB
+#define IRQ_AP_IPI		0xAA
 
 /* msr64.S (MSR exits) */
 #define MSR_RD_UNKNOWN		420

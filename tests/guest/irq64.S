@@ -9,6 +9,8 @@
  *          (SVR = 0x1FF) and EOI in the handlers
  *   bit 1: interrupt-window test: report IRQ_WINDOW_READY with IF = 0, then
  *          run nop, nop, sti, nop and halt; the window opens at IRQ_WINDOW_AT
+ *   bit 2: the vector 0x40 handler also sends an IPI, vector 0x41, to APIC 1
+ *          (xAPIC ICR, SDM Vol.3 11.6.1)
  * Every handler reports its vector on the report port, EOIs when there is
  * an APIC, and returns with IRETQ (which this machine's KVM runs in 64-bit
  * mode). Reports: IRQ_READY once the IDT is loaded, then vectors.
@@ -78,7 +80,13 @@ eoi:
 fixed_handler:
 	push	%rax
 	push	%rdx
-	mov	$0x40, %eax
+	test	$4, %ebx
+	jz	1f
+	mov	$0xFEE00310, %edx      /* ICR high: destination APIC ID 1 */
+	movl	$0x01000000, (%rdx)
+	mov	$0xFEE00300, %edx      /* ICR low: fixed, physical, vector 0x41: sends it */
+	movl	$0x41, (%rdx)
+1:	mov	$0x40, %eax
 	out	%eax, $WHPT_PORT_REPORT
 	call	eoi
 	pop	%rdx
@@ -113,8 +121,30 @@ idtr:
 ap_entry:
 	mov	$IRQ_AP_VALUE, %al
 	REC IRQ_AP_REPORT, outb %al, $WHPT_PORT_REPORT
+	/* Take vector 0x41 (IVT entry 0x104) in real mode, with the x2APIC on (MSRs). */
+	movw	$(ap_handler - ap_entry), 0x104
+	movw	$(IRQ_AP_GPA >> 4), 0x106
+	mov	$0x1B, %ecx
+	rdmsr
+	or	$0xC00, %eax
+	wrmsr
+	mov	$0x80F, %ecx
+	mov	$0x1FF, %eax
+	xor	%edx, %edx
+	wrmsr
+	mov	$IRQ_AP_READY, %al
+	outb	%al, $WHPT_PORT_REPORT
+	sti
 1:	hlt
 	jmp	1b
+ap_handler:
+	mov	$IRQ_AP_IPI, %al
+	outb	%al, $WHPT_PORT_REPORT
+	mov	$0x80B, %ecx           /* x2APIC EOI */
+	xor	%eax, %eax
+	xor	%edx, %edx
+	wrmsr
+	iret
 	.code64
 
 	GUEST_END entry

@@ -41,12 +41,30 @@ out:
 }
 
 /*
+ * Does a VP whose APIC holds (ldr, dfr) accept logical destination (dest)?
+ * SDM Vol.3 11.6.2.2: xAPIC flat model (DFR[31:28] = 1111b) matches when
+ * LDR[31:24] and the 8-bit destination share a bit; cluster model (0000b)
+ * when the cluster (high nibble) is equal and the low nibbles share a bit.
+ * x2APIC (destinations above 0xFF here): cluster in bits 31:16, members in
+ * 15:0 (SDM Vol.3 11.12.10.2).
+ */
+static bool logical_match(uint32_t ldr, uint32_t dfr, uint64_t dest)
+{
+	if (dest > 0xFF)
+		return (ldr >> 16) == (dest >> 16) && (ldr & dest & 0xFFFF) != 0;
+	if ((dfr >> 28) == 0xF)
+		return ((ldr >> 24) & dest) != 0;
+	return ((ldr >> 28) & 0xF) == ((dest >> 4) & 0xF) && ((ldr >> 24) & dest & 0xF) != 0;
+}
+
+/*
  * The VPs an interrupt to (Destination, DestinationMode) reaches. The APIC ID
  * of a VP is its index and the guest cannot change it (whp-reference §4.6),
  * so physical destinations resolve without asking the APICs; 0xFF (xAPIC) and
  * 0xFFFFFFFF (x2APIC) are the broadcast. Logical destinations depend on each
- * guest-programmed LDR/DFR, which would have to be read from running VPs:
- * not available yet.
+ * VP's guest-programmed LDR and DFR, read from its APIC state: a VP inside its
+ * run cannot be asked (KVM would block until the run ends), so the call then
+ * fails with WHV_E_INVALID_VP_STATE instead of waiting.
  */
 OPENWHP_API HRESULT WINAPI WHvGetInterruptTargetVpSet(WHV_PARTITION_HANDLE Partition,
 	UINT64 Destination, WHV_INTERRUPT_DESTINATION_MODE DestinationMode, UINT32 *TargetVps,
@@ -71,14 +89,39 @@ OPENWHP_API HRESULT WINAPI WHvGetInterruptTargetVpSet(WHV_PARTITION_HANDLE Parti
 	else if (VpCount < p->processor_count)
 		rc = err_set(-EINVAL, "VpCount %u is below the processor count %u", VpCount,
 			     p->processor_count);
-	else if (DestinationMode != WHvX64InterruptDestinationModePhysical)
-		rc = err_set(OE_NOT_IMPLEMENTED, "logical destinations are not resolved yet");
+	else if (DestinationMode != WHvX64InterruptDestinationModePhysical &&
+		 DestinationMode != WHvX64InterruptDestinationModeLogical)
+		rc = err_set(-EINVAL, "unknown destination mode %u", (unsigned)DestinationMode);
 	for (i = 0; rc == 0 && i < p->processor_count; i++) {
+		struct whp_vp *vp = &p->vps[i];
 		bool all = Destination == 0xFF ||
 			   (p->lapic_mode == WHvX64LocalApicEmulationModeX2Apic &&
 			    Destination == 0xFFFFFFFFull);
+		uint8_t page[1024];
+		uint32_t ldr, dfr, written;
 
-		if (p->vps[i].exists && (all || Destination == i))
+		if (!vp->exists)
+			continue;
+		if (all || (DestinationMode == WHvX64InterruptDestinationModePhysical &&
+			    Destination == i)) {
+			TargetVps[n++] = i;
+			continue;
+		}
+		if (DestinationMode != WHvX64InterruptDestinationModeLogical)
+			continue;
+		if (vp->running) {
+			rc = err_set(OE_INVALID_VP_STATE, "VP %u is running: its logical APIC "
+				     "destination cannot be read now", i);
+			break;
+		}
+		pthread_mutex_lock(&vp->op_lock);
+		rc = p->ops->vcpu_get_lapic(vp->vcpu, page, sizeof(page), &written);
+		pthread_mutex_unlock(&vp->op_lock);
+		if (rc)
+			break;
+		memcpy(&ldr, page + 0xD0, 4);
+		memcpy(&dfr, page + 0xE0, 4);
+		if (logical_match(ldr, dfr, Destination))
 			TargetVps[n++] = i;
 	}
 	pthread_mutex_unlock(&p->lock);

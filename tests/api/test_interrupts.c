@@ -392,3 +392,28 @@ Test(interrupts, ipi_from_one_vp_reaches_the_other_running_on_its_own_thread)
 	cr_assert_eq(a.reports[2], IRQ_AP_IPI, "the AP's IPI handler ran");
 	whpt_vm_destroy(&vm);
 }
+
+Test(interrupts, logical_destinations_resolve_from_each_vps_ldr_and_dfr)
+{
+	struct whpt_vm vm;
+	uint8_t st[1024];
+	UINT32 written, targets[2], n = 9, ldr = 0x02000000, dfr = 0xFFFFFFFF;
+
+	irq_vm(&vm, WHvX64LocalApicEmulationModeXApic, 2, 0);
+	WHPT_ASSERT_OK(WHvCreateVirtualProcessor(vm.part, 1, 0));
+	/* VP 0: flat model, logical ID bit 1 (SDM Vol.3 11.6.2.2). */
+	WHPT_ASSERT_OK(WHvGetVirtualProcessorInterruptControllerState2(vm.part, 0, st,
+		sizeof(st), &written));
+	memcpy(st + 0xD0, &ldr, 4);
+	memcpy(st + 0xE0, &dfr, 4);
+	WHPT_ASSERT_OK(WHvSetVirtualProcessorInterruptControllerState2(vm.part, 0, st, written));
+	WHPT_ASSERT_OK(WHvGetInterruptTargetVpSet(vm.part, 0x02,
+		WHvX64InterruptDestinationModeLogical, targets, 2, &n));
+	cr_assert(n == 1 && targets[0] == 0, "%u targets", n);
+	WHPT_ASSERT_OK(WHvGetInterruptTargetVpSet(vm.part, 0x01,
+		WHvX64InterruptDestinationModeLogical, targets, 2, &n));
+	cr_assert_eq(n, 0);
+	WHPT_ASSERT_HR(WHvGetInterruptTargetVpSet(vm.part, 0x01,
+		WHvX64InterruptDestinationModeLogical, targets, 1, &n), E_INVALIDARG);
+	whpt_vm_destroy(&vm);
+}

@@ -11,10 +11,10 @@ void bus_init(struct bus *bus)
 	memset(bus, 0, sizeof(*bus));
 }
 
-int bus_register(struct bus *bus, uint16_t base, uint32_t len, bus_io_fn fn,
-		 void *opaque, const char *name)
+int bus_register(struct bus *bus, uint16_t base, uint32_t len, bus_io_fn fn, void *opaque,
+		 const char *name)
 {
-	uint32_t end = (uint32_t)base + len;	/* exclusive; fits: <= 0x1FFFF */
+	uint32_t end = (uint32_t)base + len; /* exclusive; fits: <= 0x1FFFF */
 	unsigned int i, pos;
 
 	if (!name)
@@ -28,23 +28,24 @@ int bus_register(struct bus *bus, uint16_t base, uint32_t len, bus_io_fn fn,
 		const struct bus_range *r = &bus->ranges[i];
 
 		if (base < r->base + r->len && r->base < end) {
-			vmm_error_set("%s: ports 0x%x-0x%x overlap %s at 0x%x-0x%x",
-				      name, base, end - 1, r->name, r->base,
-				      r->base + r->len - 1);
+			vmm_error_set("%s: ports 0x%x-0x%x overlap %s at 0x%x-0x%x", name, base,
+				      end - 1, r->name, r->base, r->base + r->len - 1);
 			return -EEXIST;
 		}
 		if (pos == bus->count && base < r->base)
 			pos = i;
 	}
 	if (bus->count == BUS_MAX_RANGES) {
-		vmm_error_set("%s: the I/O bus is full (%d ranges)", name,
-			      BUS_MAX_RANGES);
+		vmm_error_set("%s: the I/O bus is full (%d ranges)", name, BUS_MAX_RANGES);
 		return -ENOSPC;
 	}
 	memmove(&bus->ranges[pos + 1], &bus->ranges[pos],
 		(bus->count - pos) * sizeof(bus->ranges[0]));
 	bus->ranges[pos] = (struct bus_range){
-		.base = base, .len = len, .fn = fn, .opaque = opaque,
+		.base = base,
+		.len = len,
+		.fn = fn,
+		.opaque = opaque,
 		.name = name,
 	};
 	bus->count++;
@@ -70,8 +71,7 @@ const struct bus_range *bus_find(const struct bus *bus, uint16_t port)
 	return NULL;
 }
 
-int bus_io(struct bus *bus, uint16_t port, bool is_write, uint32_t *data,
-	   unsigned int size)
+int bus_io(struct bus *bus, uint16_t port, bool is_write, uint32_t *data, unsigned int size)
 {
 	const struct bus_range *r;
 
@@ -85,5 +85,7 @@ int bus_io(struct bus *bus, uint16_t port, bool is_write, uint32_t *data,
 			*data = 0xffffffffu;
 		return 0;
 	}
+	/* The registry owns the ranges; bus_find() hands out const views only. */
+	bus->ranges[r - bus->ranges].accesses++;
 	return r->fn(r->opaque, (uint16_t)(port - r->base), is_write, data, size);
 }

@@ -22,21 +22,22 @@
  * ignored. Return 0, or a negative errno when the device cannot complete
  * the access (the run stops with a guest failure then).
  */
-typedef int (*bus_io_fn)(void *opaque, uint16_t offset, bool is_write,
-			 uint32_t *data, unsigned int size);
+typedef int (*bus_io_fn)(void *opaque, uint16_t offset, bool is_write, uint32_t *data,
+			 unsigned int size);
 
 struct bus_range {
 	uint16_t base;
-	uint32_t len;		/* 1..65536 - base */
+	uint32_t len; /* 1..65536 - base */
 	bus_io_fn fn;
 	void *opaque;
-	const char *name;	/* for messages; not copied */
+	const char *name;  /* for messages; not copied */
+	uint64_t accesses; /* bus_io() calls dispatched here (--stats) */
 };
 
 struct bus {
-	struct bus_range ranges[BUS_MAX_RANGES];	/* sorted by base */
+	struct bus_range ranges[BUS_MAX_RANGES]; /* sorted by base */
 	unsigned int count;
-	uint64_t unclaimed;	/* accesses no device claimed (see bus_io) */
+	uint64_t unclaimed; /* accesses no device claimed (see bus_io) */
 };
 
 /* bus_init: an empty bus. */
@@ -48,8 +49,8 @@ void bus_init(struct bus *bus);
  * port 0xFFFF or fn is NULL; -EEXIST when it overlaps a registered range;
  * -ENOSPC when BUS_MAX_RANGES ranges exist. vmm_error() is set on failure.
  */
-int bus_register(struct bus *bus, uint16_t base, uint32_t len, bus_io_fn fn,
-		 void *opaque, const char *name);
+int bus_register(struct bus *bus, uint16_t base, uint32_t len, bus_io_fn fn, void *opaque,
+		 const char *name);
 
 /* bus_find: the range containing (port), or NULL. */
 const struct bus_range *bus_find(const struct bus *bus, uint16_t port);
@@ -62,7 +63,6 @@ const struct bus_range *bus_find(const struct bus *bus, uint16_t port);
  * Returns 0 (handled or unclaimed), -EINVAL for a size other than 1, 2, 4,
  * or the handler's negative errno.
  */
-int bus_io(struct bus *bus, uint16_t port, bool is_write, uint32_t *data,
-	   unsigned int size);
+int bus_io(struct bus *bus, uint16_t port, bool is_write, uint32_t *data, unsigned int size);
 
 #endif /* VMM_BUS_H */

@@ -28,8 +28,7 @@ int vmm_error_hr(const char *what, long hr)
 		vmm_error_set("%s failed: HRESULT 0x%08lx (%s)", what,
 			      (unsigned long)hr & 0xffffffffUL, detail);
 	else
-		vmm_error_set("%s failed: HRESULT 0x%08lx", what,
-			      (unsigned long)hr & 0xffffffffUL);
+		vmm_error_set("%s failed: HRESULT 0x%08lx", what, (unsigned long)hr & 0xffffffffUL);
 	return -1;
 }
 

@@ -2,16 +2,18 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "error.h"
 #include "machine.h"
 #include "x86_io.h"
 
-#define MACHINE_RFLAGS_DF (1ull << 10)	/* direction flag */
-#define MACHINE_CR0_PG    (1ull << 31)
+#define MACHINE_RFLAGS_DF (1ull << 10) /* direction flag */
+#define MACHINE_CR0_PG	  (1ull << 31)
 
 const char *machine_exit_reason_name(UINT32 reason)
 {
@@ -39,10 +41,141 @@ struct bus *machine_bus(struct machine *m)
 	return &m->bus;
 }
 
-void machine_request_stop(struct machine *m, uint8_t status)
+void machine_request_stop(struct machine *m, uint8_t status, const char *reason)
 {
 	m->stop_requested = 1;
 	m->stop_status = status;
+	m->stop_reason = reason;
+}
+
+static uint64_t machine_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static struct machine_stats_slot *machine_stats_slot(struct machine_stats *st, UINT32 reason)
+{
+	unsigned int i;
+
+	for (i = 0; i < st->nslots; i++)
+		if (st->slot[i].reason == reason)
+			return &st->slot[i];
+	if (st->nslots == MACHINE_STATS_SLOTS)
+		return NULL; /* more kinds than WHP has: not possible */
+	st->slot[st->nslots].reason = reason;
+	return &st->slot[st->nslots++];
+}
+
+/* The library's own counters (WHvGetVirtualProcessorCounters), beside the VMM's figures. */
+static void machine_print_whp_counters(const struct machine *m, FILE *f)
+{
+	static const struct {
+		const char *name;
+		size_t offset;
+	} kinds[] = {
+		{ "IoInstructions", offsetof(WHV_PROCESSOR_ACTIVITY_COUNTERS, IoInstructions) },
+		{ "HaltInstructions", offsetof(WHV_PROCESSOR_ACTIVITY_COUNTERS, HaltInstructions) },
+		{ "MsrAccesses", offsetof(WHV_PROCESSOR_ACTIVITY_COUNTERS, MsrAccesses) },
+		{ "NestedPageFaultIntercepts",
+		  offsetof(WHV_PROCESSOR_ACTIVITY_COUNTERS, NestedPageFaultIntercepts) },
+		{ "PendingInterrupts",
+		  offsetof(WHV_PROCESSOR_ACTIVITY_COUNTERS, PendingInterrupts) },
+		{ "OtherIntercepts", offsetof(WHV_PROCESSOR_ACTIVITY_COUNTERS, OtherIntercepts) },
+	};
+	WHV_PROCESSOR_RUNTIME_COUNTERS rt;
+	WHV_PROCESSOR_ACTIVITY_COUNTERS ic;
+	UINT32 written = 0;
+	unsigned int i;
+	HRESULT hr;
+
+	memset(&rt, 0, sizeof(rt));
+	memset(&ic, 0, sizeof(ic));
+	hr = WHvGetVirtualProcessorCounters(m->partition, m->vp_index,
+					    WHvProcessorCounterSetRuntime, &rt, sizeof(rt),
+					    &written);
+	if (SUCCEEDED(hr))
+		hr = WHvGetVirtualProcessorCounters(m->partition, m->vp_index,
+						    WHvProcessorCounterSetIntercepts, &ic,
+						    sizeof(ic), &written);
+	if (FAILED(hr)) {
+		fprintf(f, "  WHP counters: not available (HRESULT 0x%08lx)\n",
+			(unsigned long)hr & 0xffffffffUL);
+		return;
+	}
+	fprintf(f, "  WHP counters (WHvGetVirtualProcessorCounters):\n");
+	fprintf(f, "    %-26s %10s %12.3f ms (of which hypervisor %.3f ms)\n", "TotalRuntime", "",
+		rt.TotalRuntime100ns / 1e4, rt.HypervisorRuntime100ns / 1e4);
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		const WHV_PROCESSOR_INTERCEPT_COUNTER *c =
+			(const void *)((const uint8_t *)&ic + kinds[i].offset);
+
+		if (c->Count)
+			fprintf(f, "    %-26s %10llu %12.3f ms\n", kinds[i].name,
+				(unsigned long long)c->Count, c->Time100ns / 1e4);
+	}
+}
+
+void machine_print_stats(const struct machine *m, FILE *f)
+{
+	const struct machine_stats *st = &m->stats;
+	uint64_t run = 0, handle = 0;
+	unsigned int i;
+
+	fprintf(f, "openwhp: exit statistics (measured by the VMM)\n");
+	fprintf(f, "  %-26s %10s %12s %10s %12s %10s\n", "exit reason", "count", "in run (ms)",
+		"avg (us)", "handling(ms)", "avg (us)");
+	for (i = 0; i < st->nslots; i++) {
+		const struct machine_stats_slot *s = &st->slot[i];
+
+		run += s->run_ns;
+		handle += s->handle_ns;
+		fprintf(f, "  %-26s %10llu %12.3f %10.2f %12.3f %10.2f\n",
+			machine_exit_reason_name(s->reason), (unsigned long long)s->count,
+			s->run_ns / 1e6, s->count ? s->run_ns / 1e3 / s->count : 0.0,
+			s->handle_ns / 1e6, s->count ? s->handle_ns / 1e3 / s->count : 0.0);
+	}
+	fprintf(f, "  %-26s %10llu %12.3f %10s %12.3f\n", "total", (unsigned long long)st->exits,
+		run / 1e6, "", handle / 1e6);
+	if (st->end_ns > st->start_ns)
+		fprintf(f, "  wall time of the run: %.3f ms\n", (st->end_ns - st->start_ns) / 1e6);
+	machine_print_whp_counters(m, f);
+	fprintf(f, "  port I/O by device:\n");
+	for (i = 0; i < m->bus.count; i++)
+		fprintf(f, "    %-16s 0x%04x-0x%04x %10llu\n", m->bus.ranges[i].name,
+			m->bus.ranges[i].base, m->bus.ranges[i].base + m->bus.ranges[i].len - 1,
+			(unsigned long long)m->bus.ranges[i].accesses);
+	fprintf(f, "    %-16s %13s %10llu\n", "(no device)", "",
+		(unsigned long long)m->bus.unclaimed);
+}
+
+/* One line per exit for --trace exits: what happened and where. */
+static void machine_trace(struct machine *m, const WHV_RUN_VP_EXIT_CONTEXT *ex)
+{
+	fprintf(m->trace, "exit %llu: %s rip=0x%llx", (unsigned long long)m->exits,
+		machine_exit_reason_name(ex->ExitReason), (unsigned long long)ex->VpContext.Rip);
+	switch (ex->ExitReason) {
+	case WHvRunVpExitReasonX64IoPortAccess:
+		fprintf(m->trace, " port=0x%x %s size=%u%s%s", ex->IoPortAccess.PortNumber,
+			ex->IoPortAccess.AccessInfo.IsWrite ? "out" : "in",
+			(unsigned int)ex->IoPortAccess.AccessInfo.AccessSize,
+			ex->IoPortAccess.AccessInfo.StringOp ? " string" : "",
+			ex->IoPortAccess.AccessInfo.RepPrefix ? " rep" : "");
+		if (ex->IoPortAccess.AccessInfo.IsWrite && !ex->IoPortAccess.AccessInfo.StringOp)
+			fprintf(m->trace, " value=0x%llx",
+				(unsigned long long)ex->IoPortAccess.Rax &
+					((1ull << (8 * ex->IoPortAccess.AccessInfo.AccessSize)) -
+					 1));
+		break;
+	case WHvRunVpExitReasonMemoryAccess:
+		fprintf(m->trace, " gpa=0x%llx access=%u", (unsigned long long)ex->MemoryAccess.Gpa,
+			(unsigned int)ex->MemoryAccess.AccessInfo.AccessType);
+		break;
+	default: break;
+	}
+	fputc('\n', m->trace);
 }
 
 int machine_cancel(struct machine *m)
@@ -80,8 +213,7 @@ static int machine_check_hypervisor(void)
 	HRESULT hr;
 
 	memset(&cap, 0, sizeof(cap));
-	hr = WHvGetCapability(WHvCapabilityCodeHypervisorPresent, &cap,
-			      sizeof(cap), &written);
+	hr = WHvGetCapability(WHvCapabilityCodeHypervisorPresent, &cap, sizeof(cap), &written);
 	if (FAILED(hr))
 		return vmm_error_hr("WHvGetCapability(HypervisorPresent)", hr);
 	if (!cap.HypervisorPresent) {
@@ -131,9 +263,8 @@ int machine_create(struct machine **out, const struct machine_config *cfg)
 	}
 	memset(&prop, 0, sizeof(prop));
 	prop.ProcessorCount = 1;
-	hr = WHvSetPartitionProperty(m->partition,
-				     WHvPartitionPropertyCodeProcessorCount,
-				     &prop, sizeof(prop));
+	hr = WHvSetPartitionProperty(m->partition, WHvPartitionPropertyCodeProcessorCount, &prop,
+				     sizeof(prop));
 	if (FAILED(hr)) {
 		vmm_error_hr("WHvSetPartitionProperty(ProcessorCount)", hr);
 		goto fail;
@@ -145,7 +276,7 @@ int machine_create(struct machine **out, const struct machine_config *cfg)
 	}
 	hr = WHvMapGpaRange(m->partition, m->ram.host, 0, m->ram.size,
 			    WHvMapGpaRangeFlagRead | WHvMapGpaRangeFlagWrite |
-			    WHvMapGpaRangeFlagExecute);
+				    WHvMapGpaRangeFlagExecute);
 	if (FAILED(hr)) {
 		vmm_error_hr("WHvMapGpaRange(guest RAM)", hr);
 		goto fail;
@@ -165,8 +296,8 @@ fail:
 }
 
 /* Fill (res) for a guest failure; returns 1 ("stop") for the exit handlers. */
-__attribute__((format(printf, 2, 3)))
-static int machine_fail(struct machine_result *res, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int machine_fail(struct machine_result *res,
+							      const char *fmt, ...)
 {
 	va_list ap;
 
@@ -179,8 +310,7 @@ static int machine_fail(struct machine_result *res, const char *fmt, ...)
 
 static enum x86_cpu_mode machine_exit_mode(const WHV_VP_EXIT_CONTEXT *vp)
 {
-	return x86_io_mode(vp->ExecutionState.EferLma, vp->Cs.Long,
-			   vp->Cs.Default);
+	return x86_io_mode(vp->ExecutionState.EferLma, vp->Cs.Long, vp->Cs.Default);
 }
 
 static unsigned int machine_ip_size(enum x86_cpu_mode mode)
@@ -193,8 +323,8 @@ static unsigned int machine_ip_size(enum x86_cpu_mode mode)
  * addresses it touches and how they become guest-physical addresses.
  */
 struct machine_string {
-	bool paging;			/* CR0.PG: translate through WHvTranslateGva */
-	uint64_t page_gva;		/* one-entry translation cache */
+	bool paging;	   /* CR0.PG: translate through WHvTranslateGva */
+	uint64_t page_gva; /* one-entry translation cache */
 	uint64_t page_gpa;
 	bool page_valid;
 };
@@ -206,8 +336,8 @@ struct machine_string {
  * saying so; or NULL with (*why) NULL when WHvTranslateGva itself failed
  * (a host failure; vmm_error() is set).
  */
-static uint8_t *machine_linear_byte(struct machine *m, struct machine_string *s,
-				    uint64_t gva, bool write, const char **why)
+static uint8_t *machine_linear_byte(struct machine *m, struct machine_string *s, uint64_t gva,
+				    bool write, const char **why)
 {
 	uint64_t page = gva & ~0xfffull;
 	WHV_TRANSLATE_GVA_RESULT tr;
@@ -249,8 +379,8 @@ static uint8_t *machine_linear_byte(struct machine *m, struct machine_string *s,
 static int machine_set_regs(struct machine *m, const WHV_REGISTER_NAME *names,
 			    const WHV_REGISTER_VALUE *values, UINT32 count)
 {
-	HRESULT hr = WHvSetVirtualProcessorRegisters(m->partition, m->vp_index,
-						     names, count, values);
+	HRESULT hr =
+		WHvSetVirtualProcessorRegisters(m->partition, m->vp_index, names, count, values);
 
 	if (FAILED(hr))
 		return vmm_error_hr("WHvSetVirtualProcessorRegisters", hr);
@@ -273,18 +403,16 @@ static const WHV_REGISTER_NAME machine_seg_names[] = {
  */
 static int machine_string_io(struct machine *m, const WHV_RUN_VP_EXIT_CONTEXT *ex,
 			     enum x86_cpu_mode mode, uint64_t next_rip,
-			     const struct x86_io_prefixes *pfx,
-			     struct machine_result *res)
+			     const struct x86_io_prefixes *pfx, struct machine_result *res)
 {
 	const WHV_X64_IO_PORT_ACCESS_CONTEXT *io = &ex->IoPortAccess;
-	bool is_write = io->AccessInfo.IsWrite;		/* OUTS */
+	bool is_write = io->AccessInfo.IsWrite; /* OUTS */
 	unsigned int size = io->AccessInfo.AccessSize;
 	unsigned int asize = x86_io_address_size(mode, pfx->addr_size);
 	bool rep = io->AccessInfo.RepPrefix;
 	uint64_t index = is_write ? io->Rsi : io->Rdi;
 	uint64_t rcx = io->Rcx, count, done, seg_base;
-	int64_t step = (ex->VpContext.Rflags & MACHINE_RFLAGS_DF) ? -(int64_t)size
-								  : (int64_t)size;
+	int64_t step = (ex->VpContext.Rflags & MACHINE_RFLAGS_DF) ? -(int64_t)size : (int64_t)size;
 	struct machine_string s = { 0 };
 	WHV_REGISTER_NAME names[4];
 	WHV_REGISTER_VALUE values[4];
@@ -296,8 +424,7 @@ static int machine_string_io(struct machine *m, const WHV_RUN_VP_EXIT_CONTEXT *e
 	if (is_write && pfx->seg >= 0 && pfx->seg != X86_SEG_DS)
 		names[n++] = machine_seg_names[pfx->seg];
 	memset(values, 0, sizeof(values));
-	hr = WHvGetVirtualProcessorRegisters(m->partition, m->vp_index, names,
-					     n, values);
+	hr = WHvGetVirtualProcessorRegisters(m->partition, m->vp_index, names, n, values);
 	if (FAILED(hr))
 		return vmm_error_hr("WHvGetVirtualProcessorRegisters", hr);
 	s.paging = values[0].Reg64 & MACHINE_CR0_PG;
@@ -312,8 +439,8 @@ static int machine_string_io(struct machine *m, const WHV_RUN_VP_EXIT_CONTEXT *e
 		seg_base = values[1].Segment.Base;
 	else
 		seg_base = io->Ds.Base;
-	if (mode == X86_MODE_64 && !(is_write && (pfx->seg == X86_SEG_FS ||
-						  pfx->seg == X86_SEG_GS)))
+	if (mode == X86_MODE_64 &&
+	    !(is_write && (pfx->seg == X86_SEG_FS || pfx->seg == X86_SEG_GS)))
 		seg_base = 0;
 
 	count = rep ? x86_io_reg_value(rcx, asize) : 1;
@@ -324,7 +451,7 @@ static int machine_string_io(struct machine *m, const WHV_RUN_VP_EXIT_CONTEXT *e
 		int rc;
 
 		if (mode != X86_MODE_64)
-			lin &= 0xffffffffull;	/* linear addresses are 32-bit */
+			lin &= 0xffffffffull; /* linear addresses are 32-bit */
 		for (i = 0; is_write && i < size; i++) {
 			const char *why = "";
 			uint8_t *p = machine_linear_byte(m, &s, lin + i, false, &why);
@@ -332,7 +459,8 @@ static int machine_string_io(struct machine *m, const WHV_RUN_VP_EXIT_CONTEXT *e
 			if (!p && !why)
 				return -1;
 			if (!p)
-				return machine_fail(res, "OUTS at RIP 0x%llx reads "
+				return machine_fail(res,
+						    "OUTS at RIP 0x%llx reads "
 						    "linear address 0x%llx, %s",
 						    (unsigned long long)ex->VpContext.Rip,
 						    (unsigned long long)(lin + i), why);
@@ -340,8 +468,10 @@ static int machine_string_io(struct machine *m, const WHV_RUN_VP_EXIT_CONTEXT *e
 		}
 		rc = bus_io(&m->bus, io->PortNumber, is_write, &data, size);
 		if (rc < 0)
-			return machine_fail(res, "the device at port 0x%x failed "
-					    "(error %d)", io->PortNumber, rc);
+			return machine_fail(res,
+					    "the device at port 0x%x failed "
+					    "(error %d)",
+					    io->PortNumber, rc);
 		for (i = 0; !is_write && i < size; i++) {
 			const char *why = "";
 			uint8_t *p = machine_linear_byte(m, &s, lin + i, true, &why);
@@ -349,7 +479,8 @@ static int machine_string_io(struct machine *m, const WHV_RUN_VP_EXIT_CONTEXT *e
 			if (!p && !why)
 				return -1;
 			if (!p)
-				return machine_fail(res, "INS at RIP 0x%llx writes "
+				return machine_fail(res,
+						    "INS at RIP 0x%llx writes "
 						    "linear address 0x%llx, %s",
 						    (unsigned long long)ex->VpContext.Rip,
 						    (unsigned long long)(lin + i), why);
@@ -398,8 +529,8 @@ static int machine_io(struct machine *m, const WHV_RUN_VP_EXIT_CONTEXT *ex,
 	int rc;
 
 	if (size != 1 && size != 2 && size != 4)
-		return machine_fail(res, "I/O exit with access size %u at RIP 0x%llx",
-				    size, (unsigned long long)ex->VpContext.Rip);
+		return machine_fail(res, "I/O exit with access size %u at RIP 0x%llx", size,
+				    (unsigned long long)ex->VpContext.Rip);
 	if (count > sizeof(io->InstructionBytes))
 		count = sizeof(io->InstructionBytes);
 	if (count)
@@ -408,7 +539,8 @@ static int machine_io(struct machine *m, const WHV_RUN_VP_EXIT_CONTEXT *ex,
 	if (len == 0)
 		len = x86_io_insn_length(io->InstructionBytes, count, mode);
 	if (len == 0)
-		return machine_fail(res, "cannot tell the length of the I/O "
+		return machine_fail(res,
+				    "cannot tell the length of the I/O "
 				    "instruction at RIP 0x%llx",
 				    (unsigned long long)ex->VpContext.Rip);
 	/* IP/EIP wrap within their width outside 64-bit mode. */
@@ -444,23 +576,60 @@ static const char *machine_access_name(UINT32 type)
 	}
 }
 
+static int machine_loop(struct machine *m, struct machine_result *res);
+
 int machine_run(struct machine *m, struct machine_result *res)
 {
-	WHV_RUN_VP_EXIT_CONTEXT ex;
-	HRESULT hr;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
 	m->stop_requested = 0;
+	if (m->before_run) {
+		rc = m->before_run(m->before_run_ctx);
+		m->before_run = NULL;
+		if (rc)
+			return -1;
+	}
+	m->stats.start_ns = machine_now_ns();
+	rc = machine_loop(m, res);
+	m->stats.end_ns = machine_now_ns();
+	return rc;
+}
+
+/* The exit loop of machine_run(); see there. */
+static int machine_loop(struct machine *m, struct machine_result *res)
+{
+	WHV_RUN_VP_EXIT_CONTEXT ex;
+	uint64_t t0, t1 = 0;
+	HRESULT hr;
+	int rc;
+
 	for (;;) {
+		struct machine_stats_slot *slot;
+
 		memset(&ex, 0, sizeof(ex));
-		hr = WHvRunVirtualProcessor(m->partition, m->vp_index, &ex,
-					    sizeof(ex));
+		t0 = machine_now_ns();
+		if (t1) {
+			/* The previous exit's handling ends where this run starts. */
+			slot = machine_stats_slot(&m->stats, res->exit_reason);
+			if (slot)
+				slot->handle_ns += t0 - t1;
+		}
+		hr = WHvRunVirtualProcessor(m->partition, m->vp_index, &ex, sizeof(ex));
 		if (FAILED(hr))
 			return vmm_error_hr("WHvRunVirtualProcessor", hr);
+		t1 = machine_now_ns();
 		m->exits++;
+		m->stats.exits++;
+		slot = machine_stats_slot(&m->stats, ex.ExitReason);
+		if (slot) {
+			slot->count++;
+			slot->run_ns += t1 - t0;
+		}
 		res->exit_reason = ex.ExitReason;
 		res->rip = ex.VpContext.Rip;
+		if (m->trace)
+			machine_trace(m, &ex);
 
 		switch (ex.ExitReason) {
 		case WHvRunVpExitReasonX64IoPortAccess:
@@ -473,28 +642,30 @@ int machine_run(struct machine *m, struct machine_result *res)
 			res->stop = MACHINE_STOP_HALT;
 			res->status = 0;
 			return 0;
-		case WHvRunVpExitReasonCanceled:
-			res->stop = MACHINE_STOP_CANCELED;
-			return 0;
+		case WHvRunVpExitReasonCanceled: res->stop = MACHINE_STOP_CANCELED; return 0;
 		case WHvRunVpExitReasonMemoryAccess:
-			machine_fail(res, "guest %s at unmapped guest-physical address "
+			machine_fail(res,
+				     "guest %s at unmapped guest-physical address "
 				     "0x%llx (RIP 0x%llx)",
 				     machine_access_name(ex.MemoryAccess.AccessInfo.AccessType),
 				     (unsigned long long)ex.MemoryAccess.Gpa,
 				     (unsigned long long)ex.VpContext.Rip);
 			return 0;
 		case WHvRunVpExitReasonUnrecoverableException:
-			machine_fail(res, "the guest hit an unrecoverable exception "
+			machine_fail(res,
+				     "the guest hit an unrecoverable exception "
 				     "(triple fault) near RIP 0x%llx",
 				     (unsigned long long)ex.VpContext.Rip);
 			return 0;
 		case WHvRunVpExitReasonInvalidVpRegisterValue:
-			machine_fail(res, "the hypervisor refused the VP's register "
+			machine_fail(res,
+				     "the hypervisor refused the VP's register "
 				     "state (InvalidVpRegisterValue) at RIP 0x%llx",
 				     (unsigned long long)ex.VpContext.Rip);
 			return 0;
 		case WHvRunVpExitReasonUnsupportedFeature:
-			machine_fail(res, "the guest used an unsupported feature "
+			machine_fail(res,
+				     "the guest used an unsupported feature "
 				     "(code %u, parameter 0x%llx) at RIP 0x%llx",
 				     (unsigned int)ex.UnsupportedFeature.FeatureCode,
 				     (unsigned long long)ex.UnsupportedFeature.FeatureParameter,
@@ -510,6 +681,7 @@ int machine_run(struct machine *m, struct machine_result *res)
 		if (m->stop_requested) {
 			res->stop = MACHINE_STOP_EXIT;
 			res->status = m->stop_status;
+			res->reason = m->stop_reason;
 			return 0;
 		}
 	}

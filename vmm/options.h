@@ -6,18 +6,27 @@
 #include <stdint.h>
 
 #include "boot/flat.h"
+#include "boot/image.h"
 
 /*
  * Grammar:
  *   openwhp --help | -h | help
  *   openwhp --version
- *   openwhp run [FILE] [--load ADDR] [--entry ADDR]
- *               [--mode real|protected|long] [--mem MIB] [--help]
+ *   openwhp run [FILE] [--kernel FILE] [--format FMT] [--initrd FILE]...
+ *               [--cmdline TEXT] [--mem SIZE] [--cpus N]
+ *               [--load ADDR] [--entry ADDR] [--mode real|protected|long]
+ *               [--trace exits] [--stats] [--no-sandbox] [--help]
  * Options may come before or after FILE, as "--opt VALUE" or "--opt=VALUE";
- * "--" ends the options. ADDR is decimal, 0x-hex or 0-octal (strtoull base
- * 0). Without FILE the built-in guest runs and --load, --entry and --mode
- * are refused.
+ * "--" ends the options. FILE and --kernel are the same thing (give one).
+ * ADDR is decimal, 0x-hex or 0-octal (strtoull base 0). SIZE is MiB, or a
+ * number with an M or G suffix. Without a kernel the built-in guest runs,
+ * and --load, --entry, --mode, --initrd and --format are refused.
+ * --x-sandbox-selftest (not in --help) makes a forbidden system call once
+ * the sandbox is on, for the test that proves the sandbox kills.
  */
+
+#define OPTIONS_MAX_INITRD 16
+#define OPTIONS_MAX_CPUS   64
 
 enum options_action {
 	OPTIONS_RUN,
@@ -27,12 +36,21 @@ enum options_action {
 
 struct run_options {
 	enum options_action action;
-	const char *file;	/* argv string, or NULL for the built-in guest */
-	enum boot_mode mode;	/* default BOOT_MODE_LONG */
-	uint64_t load;		/* default flat_default_load(mode) */
-	uint64_t entry;		/* default load */
-	uint64_t mem_size;	/* bytes; default MACHINE_MEM_DEFAULT */
-	bool load_set, entry_set, mode_set;
+	const char *file;			/* argv string, or NULL for the built-in guest */
+	enum image_format format;		/* default IMAGE_AUTO */
+	const char *initrd[OPTIONS_MAX_INITRD]; /* argv strings, in order */
+	unsigned int ninitrd;
+	const char *cmdline; /* --cmdline, or NULL */
+	enum boot_mode mode; /* default BOOT_MODE_LONG */
+	uint64_t load;	     /* default flat_default_load(mode) */
+	uint64_t entry;	     /* default load */
+	uint64_t mem_size;   /* bytes; default MACHINE_MEM_DEFAULT */
+	unsigned int cpus;   /* default 1 */
+	bool load_set, entry_set, mode_set, mem_set;
+	bool trace_exits;      /* --trace exits */
+	bool stats;	       /* --stats */
+	bool sandbox;	       /* default true; --no-sandbox */
+	bool sandbox_selftest; /* --x-sandbox-selftest */
 };
 
 /*
@@ -49,5 +67,11 @@ int options_parse(struct run_options *o, int argc, char *const argv[]);
  * Returns 0 or -EINVAL.
  */
 int options_parse_u64(const char *s, uint64_t *v);
+
+/*
+ * options_parse_size: "N" (MiB), "NM" / "NMiB" (MiB) or "NG" / "NGiB"
+ * (GiB) into bytes; no overflow. Returns 0 or -EINVAL.
+ */
+int options_parse_size(const char *s, uint64_t *bytes);
 
 #endif /* VMM_OPTIONS_H */

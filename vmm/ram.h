@@ -12,9 +12,9 @@
  * "host + gpa" (the rule Solo5's hvt_checked_gpa_p() follows).
  */
 struct ram {
-	uint8_t *host;	/* host address of GPA 0; NULL when not created */
-	uint64_t size;	/* bytes, a multiple of the 4 KiB page size */
-	int owned;	/* 1 when ram_create() mapped it (ram_destroy unmaps) */
+	uint8_t *host; /* host address of GPA 0; NULL when not created */
+	uint64_t size; /* bytes, a multiple of the 4 KiB page size */
+	int owned;     /* 1 when ram_create() mapped it (ram_destroy unmaps) */
 };
 
 /*

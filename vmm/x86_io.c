@@ -8,8 +8,8 @@ enum x86_cpu_mode x86_io_mode(bool lma, bool l, bool d)
 	return d ? X86_MODE_32 : X86_MODE_16;
 }
 
-int x86_io_prefixes(const uint8_t *bytes, unsigned int count,
-		    enum x86_cpu_mode mode, struct x86_io_prefixes *p)
+int x86_io_prefixes(const uint8_t *bytes, unsigned int count, enum x86_cpu_mode mode,
+		    struct x86_io_prefixes *p)
 {
 	unsigned int i;
 
@@ -27,8 +27,9 @@ int x86_io_prefixes(const uint8_t *bytes, unsigned int count,
 		case 0x65: p->seg = X86_SEG_GS; break;
 		case 0x66: p->op_size = true; break;
 		case 0x67: p->addr_size = true; break;
-		case 0xf0: break;			/* LOCK (would #UD) */
-		case 0xf2: case 0xf3: p->rep = true; break;
+		case 0xf0: break; /* LOCK (would #UD) */
+		case 0xf2:
+		case 0xf3: p->rep = true; break;
 		default:
 			/* REX (40-4F) is a prefix only in 64-bit mode, and last. */
 			if (mode == X86_MODE_64 && (bytes[i] & 0xf0) == 0x40) {
@@ -47,17 +48,13 @@ int x86_io_prefixes(const uint8_t *bytes, unsigned int count,
 unsigned int x86_io_address_size(enum x86_cpu_mode mode, bool addr_prefix)
 {
 	switch (mode) {
-	case X86_MODE_64:
-		return addr_prefix ? 4 : 8;
-	case X86_MODE_32:
-		return addr_prefix ? 2 : 4;
-	default:
-		return addr_prefix ? 4 : 2;
+	case X86_MODE_64: return addr_prefix ? 4 : 8;
+	case X86_MODE_32: return addr_prefix ? 2 : 4;
+	default: return addr_prefix ? 4 : 2;
 	}
 }
 
-unsigned int x86_io_insn_length(const uint8_t *bytes, unsigned int count,
-				enum x86_cpu_mode mode)
+unsigned int x86_io_insn_length(const uint8_t *bytes, unsigned int count, enum x86_cpu_mode mode)
 {
 	struct x86_io_prefixes p;
 	uint8_t op;
@@ -65,10 +62,10 @@ unsigned int x86_io_insn_length(const uint8_t *bytes, unsigned int count,
 	if (x86_io_prefixes(bytes, count, mode, &p))
 		return 0;
 	op = bytes[p.length];
-	if (op >= 0xe4 && op <= 0xe7)		/* IN/OUT with imm8 port */
+	if (op >= 0xe4 && op <= 0xe7) /* IN/OUT with imm8 port */
 		return p.length + 2 <= count ? p.length + 2 : 0;
 	if ((op >= 0xec && op <= 0xef) || (op >= 0x6c && op <= 0x6f))
-		return p.length + 1;		/* DX port, INS, OUTS */
+		return p.length + 1; /* DX port, INS, OUTS */
 	return 0;
 }
 
@@ -83,7 +80,7 @@ uint64_t x86_io_reg_value(uint64_t reg, unsigned int asize)
 
 uint64_t x86_io_reg_add(uint64_t reg, int64_t delta, unsigned int asize)
 {
-	uint64_t sum = reg + (uint64_t)delta;	/* modular, no overflow UB */
+	uint64_t sum = reg + (uint64_t)delta; /* modular, no overflow UB */
 
 	if (asize == 2)
 		return (reg & ~0xffffull) | (sum & 0xffff);
@@ -92,14 +89,11 @@ uint64_t x86_io_reg_add(uint64_t reg, int64_t delta, unsigned int asize)
 	return sum;
 }
 
-uint64_t x86_io_merge_in(uint64_t rax, uint32_t data, unsigned int size,
-			 enum x86_cpu_mode mode)
+uint64_t x86_io_merge_in(uint64_t rax, uint32_t data, unsigned int size, enum x86_cpu_mode mode)
 {
 	switch (size) {
-	case 1:
-		return (rax & ~0xffull) | (data & 0xff);
-	case 2:
-		return (rax & ~0xffffull) | (data & 0xffff);
+	case 1: return (rax & ~0xffull) | (data & 0xff);
+	case 2: return (rax & ~0xffffull) | (data & 0xffff);
 	default:
 		if (mode == X86_MODE_64)
 			return data;

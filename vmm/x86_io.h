@@ -15,21 +15,28 @@
  */
 
 /* Segment register numbers in x86 encoding order (ES, CS, SS, DS, FS, GS). */
-enum x86_seg { X86_SEG_ES, X86_SEG_CS, X86_SEG_SS, X86_SEG_DS, X86_SEG_FS, X86_SEG_GS };
+enum x86_seg {
+	X86_SEG_ES,
+	X86_SEG_CS,
+	X86_SEG_SS,
+	X86_SEG_DS,
+	X86_SEG_FS,
+	X86_SEG_GS
+};
 
 /* Code-segment execution mode (Intel SDM vol. 3A, 5.2.1 and 3.4.5). */
 enum x86_cpu_mode {
-	X86_MODE_16,	/* real mode, or protected mode with CS.D = 0 */
-	X86_MODE_32,	/* protected mode (or compatibility mode) with CS.D = 1 */
-	X86_MODE_64,	/* 64-bit mode: EFER.LMA and CS.L */
+	X86_MODE_16, /* real mode, or protected mode with CS.D = 0 */
+	X86_MODE_32, /* protected mode (or compatibility mode) with CS.D = 1 */
+	X86_MODE_64, /* 64-bit mode: EFER.LMA and CS.L */
 };
 
 struct x86_io_prefixes {
-	unsigned int length;	/* bytes of prefixes (legacy and REX) */
-	int seg;		/* enum x86_seg of the last override, or -1 */
-	bool addr_size;		/* 0x67 present */
-	bool op_size;		/* 0x66 present */
-	bool rep;		/* 0xF3 or 0xF2 present */
+	unsigned int length; /* bytes of prefixes (legacy and REX) */
+	int seg;	     /* enum x86_seg of the last override, or -1 */
+	bool addr_size;	     /* 0x67 present */
+	bool op_size;	     /* 0x66 present */
+	bool rep;	     /* 0xF3 or 0xF2 present */
 };
 
 /*
@@ -43,8 +50,8 @@ enum x86_cpu_mode x86_io_mode(bool lma, bool l, bool d);
  * prefix) at the start of (bytes, count) into (p). Returns 0, or -1 when the
  * bytes are all prefixes (no opcode within count).
  */
-int x86_io_prefixes(const uint8_t *bytes, unsigned int count,
-		    enum x86_cpu_mode mode, struct x86_io_prefixes *p);
+int x86_io_prefixes(const uint8_t *bytes, unsigned int count, enum x86_cpu_mode mode,
+		    struct x86_io_prefixes *p);
 
 /*
  * x86_io_address_size: 2, 4 or 8, the address size of a string instruction
@@ -59,8 +66,7 @@ unsigned int x86_io_address_size(enum x86_cpu_mode mode, bool addr_prefix);
  * DX forms (EC-EF) and the string forms (6C-6F). Returns 0 when the bytes
  * are not such an instruction or are cut short.
  */
-unsigned int x86_io_insn_length(const uint8_t *bytes, unsigned int count,
-				enum x86_cpu_mode mode);
+unsigned int x86_io_insn_length(const uint8_t *bytes, unsigned int count, enum x86_cpu_mode mode);
 
 /*
  * x86_io_reg_add: (reg) + (delta) as the CPU updates an index or count
@@ -81,7 +87,6 @@ uint64_t x86_io_reg_value(uint64_t reg, unsigned int asize);
  * otherwise (bits 63:32 do not exist outside 64-bit mode, WHP still keeps
  * them).
  */
-uint64_t x86_io_merge_in(uint64_t rax, uint32_t data, unsigned int size,
-			 enum x86_cpu_mode mode);
+uint64_t x86_io_merge_in(uint64_t rax, uint32_t data, unsigned int size, enum x86_cpu_mode mode);
 
 #endif /* VMM_X86_IO_H */

@@ -191,6 +191,9 @@ int kvm_vcpu_lapic_init(struct engine_vcpu *v);
 int kvm_apic_regs(struct engine_vcpu *v, const WHV_REGISTER_NAME *names, uint32_t count,
 		  WHV_REGISTER_VALUE *out, const WHV_REGISTER_VALUE *in);
 
+/* kvm_kick_install: install the kick signal's handler once per process (kvm_run.c). */
+void kvm_kick_install(void);
+
 /* The signal that kicks a vCPU thread out of KVM_RUN (kvm_run.c). */
 #define KVM_KICK_SIGNAL (SIGRTMAX - 5)
 

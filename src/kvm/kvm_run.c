@@ -51,11 +51,16 @@ static void kick_install(void)
 	sigaction(KICK_SIGNAL, &sa, NULL);
 }
 
+void kvm_kick_install(void)
+{
+	pthread_once(&kick_once, kick_install);
+}
+
 static void kick_prepare_thread(void)
 {
 	sigset_t set;
 
-	pthread_once(&kick_once, kick_install);
+	kvm_kick_install();
 	if (kick_unblocked)
 		return;
 	sigemptyset(&set);

@@ -91,6 +91,20 @@ static int vcpu_set_cpuid(struct engine_vcpu *v)
 			e->ebx = (e->ebx & 0x00FFFFFF) | (v->index << 24);
 			if (v->vm->cfg.lapic_mode != WHvX64LocalApicEmulationModeX2Apic)
 				e->ecx &= ~(1u << 21);
+			/* The TSC-deadline timer is a LAPIC timer mode (SDM Vol.3 11.5.4.1). */
+			if (v->vm->cfg.lapic_mode == WHvX64LocalApicEmulationModeNone)
+				e->ecx &= ~(1u << 24);
+		} else if (e->function == 0x40000001 &&
+			   v->vm->cfg.lapic_mode == WHvX64LocalApicEmulationModeNone) {
+			/*
+			 * KVM's paravirtual features that need its in-kernel LAPIC
+			 * (Documentation/virt/kvm/x86/cpuid.rst): ASYNC_PF (4),
+			 * PV_EOI (6), PV_UNHALT (7), ASYNC_PF_VMEXIT (10),
+			 * PV_SEND_IPI (11), POLL_CONTROL (12), ASYNC_PF_INT (14).
+			 * Offered without one, a guest's MSR writes for them fail.
+			 */
+			e->eax &= ~((1u << 4) | (1u << 6) | (1u << 7) | (1u << 10) | (1u << 11) |
+				    (1u << 12) | (1u << 14));
 		} else if (e->function == 0xB || e->function == 0x1F) {
 			e->edx = v->index;
 		}
@@ -183,6 +197,8 @@ int kvm_vcpu_create(struct engine_vm *vm, uint32_t index, struct engine_vcpu **o
 	v = calloc(1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
+	/* The kick signal's handler, before any run (a sandboxed VMM forbids it later). */
+	kvm_kick_install();
 	v->vm = vm;
 	v->index = index;
 	v->run = MAP_FAILED;

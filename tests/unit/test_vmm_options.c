@@ -86,6 +86,62 @@ Test(vmm_options, help_and_version)
 	cr_assert_eq(o.action, OPTIONS_HELP);
 }
 
+Test(vmm_options, kernel_options)
+{
+	const char *argv[] = { "openwhp", "run", "--kernel=vmlinuz", "--initrd", "a.img",
+			       "--initrd=b.img x", "--cmdline", "root=/dev/vda quiet",
+			       "--mem", "2G", "--cpus", "1", "--format", "linux",
+			       "--trace", "exits", "--stats", "--no-sandbox" };
+	struct run_options o;
+
+	cr_assert_eq(parse(&o, ARGC(argv), argv), 0, "%s", vmm_error());
+	cr_assert_str_eq(o.file, "vmlinuz");
+	cr_assert_eq(o.ninitrd, 2);
+	cr_assert_str_eq(o.initrd[0], "a.img");
+	cr_assert_str_eq(o.initrd[1], "b.img x");
+	cr_assert_str_eq(o.cmdline, "root=/dev/vda quiet");
+	cr_assert_eq(o.mem_size, 2ull << 30);
+	cr_assert(o.mem_set);
+	cr_assert_eq(o.cpus, 1);
+	cr_assert_eq(o.format, IMAGE_LINUX);
+	cr_assert(o.trace_exits && o.stats);
+	cr_assert_not(o.sandbox);
+	cr_assert_not(o.sandbox_selftest);
+}
+
+Test(vmm_options, run_defaults_for_kernels)
+{
+	const char *argv[] = { "openwhp", "run", "k.elf" };
+	struct run_options o;
+
+	cr_assert_eq(parse(&o, ARGC(argv), argv), 0, "%s", vmm_error());
+	cr_assert_eq(o.format, IMAGE_AUTO);
+	cr_assert_eq(o.cpus, 1);
+	cr_assert(o.sandbox, "the sandbox is on unless asked otherwise");
+	cr_assert_not(o.trace_exits || o.stats || o.mem_set);
+	cr_assert_null(o.cmdline);
+	cr_assert_eq(o.ninitrd, 0);
+}
+
+Test(vmm_options, sizes)
+{
+	uint64_t b;
+
+	cr_assert_eq(options_parse_size("64", &b), 0);
+	cr_assert_eq(b, 64ull << 20, "a bare number is MiB");
+	cr_assert_eq(options_parse_size("512M", &b), 0);
+	cr_assert_eq(b, 512ull << 20);
+	cr_assert_eq(options_parse_size("3GiB", &b), 0);
+	cr_assert_eq(b, 3ull << 30);
+	cr_assert_eq(options_parse_size("1g", &b), 0);
+	cr_assert_eq(b, 1ull << 30);
+	cr_assert_eq(options_parse_size("1T", &b), -EINVAL);
+	cr_assert_eq(options_parse_size("0x10", &b), -EINVAL, "decimal only");
+	cr_assert_eq(options_parse_size("M", &b), -EINVAL);
+	cr_assert_eq(options_parse_size("99999999999999999999G", &b), -EINVAL);
+	cr_assert_eq(options_parse_size("17179869184G", &b), -EINVAL, "overflows");
+}
+
 struct bad_case {
 	const char *argv[6];
 	int argc;
@@ -113,6 +169,18 @@ Test(vmm_options, errors_are_refused_with_a_message)
 		{ { "openwhp", "run", "f", "--mem= 8" }, 4, "--mem" },
 		{ { "openwhp", "run", "--mode=real" }, 3, "need a FILE" },
 		{ { "openwhp", "run", "--load=0x1000" }, 3, "need a FILE" },
+		{ { "openwhp", "run", "--initrd", "x" }, 4, "need a kernel FILE" },
+		{ { "openwhp", "run", "--format=elf" }, 3, "need a kernel FILE" },
+		{ { "openwhp", "run", "k", "--kernel", "j" }, 5, "more than one FILE" },
+		{ { "openwhp", "run", "k", "--format", "coff" }, 5, "not one of auto" },
+		{ { "openwhp", "run", "k", "--cpus", "0" }, 5, "--cpus: '0'" },
+		{ { "openwhp", "run", "k", "--cpus", "65" }, 5, "from 1 to 64" },
+		{ { "openwhp", "run", "k", "--cpus", "4" }, 5, "only 1 processor" },
+		{ { "openwhp", "run", "k", "--trace", "mmio" }, 5, "only 'exits'" },
+		{ { "openwhp", "run", "k", "--cmdline=a", "--cmdline=b" }, 5, "twice" },
+		{ { "openwhp", "run", "k", "--initrd", "" }, 5, "empty" },
+		{ { "openwhp", "run", "--no-sandbox", "--x-sandbox-selftest" }, 4,
+		  "needs the sandbox" },
 	};
 	struct run_options o;
 	unsigned int i;

@@ -16,8 +16,8 @@ static const char *const boot_mode_names[] = {
 	[BOOT_MODE_PROTECTED] = "protected",
 	[BOOT_MODE_LONG] = "long",
 };
-_Static_assert(sizeof(boot_mode_names) / sizeof(boot_mode_names[0]) ==
-	       BOOT_MODE_LONG + 1, "a name for every boot mode");
+_Static_assert(sizeof(boot_mode_names) / sizeof(boot_mode_names[0]) == BOOT_MODE_LONG + 1,
+	       "a name for every boot mode");
 
 const char *boot_mode_name(enum boot_mode mode)
 {
@@ -59,10 +59,8 @@ int flat_check(const struct flat_image *img, uint64_t ram_size)
 	if (img->load > ram_size || img->size > ram_size - img->load) {
 		vmm_error_set("the image (%llu bytes at 0x%llx) does not fit in "
 			      "guest RAM (%llu MiB, ending at 0x%llx)",
-			      (unsigned long long)img->size,
-			      (unsigned long long)img->load,
-			      (unsigned long long)(ram_size >> 20),
-			      (unsigned long long)ram_size);
+			      (unsigned long long)img->size, (unsigned long long)img->load,
+			      (unsigned long long)(ram_size >> 20), (unsigned long long)ram_size);
 		return -EINVAL;
 	}
 	if (img->mode != BOOT_MODE_REAL && img->load < BOOT_AREA_END &&
@@ -77,18 +75,17 @@ int flat_check(const struct flat_image *img, uint64_t ram_size)
 	if (img->entry >= ram_size) {
 		vmm_error_set("the entry point 0x%llx is outside guest RAM "
 			      "(which ends at 0x%llx)",
-			      (unsigned long long)img->entry,
-			      (unsigned long long)ram_size);
+			      (unsigned long long)img->entry, (unsigned long long)ram_size);
 		return -EINVAL;
 	}
 	if (img->mode == BOOT_MODE_REAL && img->entry >= 0x100000) {
 		vmm_error_set("a real-mode entry point must be below 1 MiB "
-			      "(got 0x%llx)", (unsigned long long)img->entry);
+			      "(got 0x%llx)",
+			      (unsigned long long)img->entry);
 		return -EINVAL;
 	}
 	if (img->mode == BOOT_MODE_LONG && ram_size > BOOT_RAM_MAX) {
-		vmm_error_set("long mode maps at most %llu MiB of RAM",
-			      BOOT_RAM_MAX >> 20);
+		vmm_error_set("long mode maps at most %llu MiB of RAM", BOOT_RAM_MAX >> 20);
 		return -EINVAL;
 	}
 	return 0;
@@ -107,24 +104,22 @@ int flat_load(const struct ram *ram, const struct flat_image *img)
 	if (img->mode == BOOT_MODE_REAL)
 		return 0;
 	if (x86_gdt_write(ram, BOOT_GDT_GPA) < 0) {
-		vmm_error_set("guest RAM is too small for the GDT at 0x%llx",
-			      BOOT_GDT_GPA);
+		vmm_error_set("guest RAM is too small for the GDT at 0x%llx", BOOT_GDT_GPA);
 		return -EFAULT;
 	}
 	if (img->mode == BOOT_MODE_LONG) {
-		rc = x86_identity_map(ram, BOOT_PML4_GPA, BOOT_PDPT_GPA,
-				      BOOT_PD_GPA, ram->size);
+		rc = x86_identity_map(ram, BOOT_PML4_GPA, BOOT_PDPT_GPA, BOOT_PD_GPA, ram->size);
 		if (rc) {
 			vmm_error_set("cannot build the long-mode page tables "
-				      "(error %d)", rc);
+				      "(error %d)",
+				      rc);
 			return rc;
 		}
 	}
 	return 0;
 }
 
-static void flat_push(struct flat_regs *regs, WHV_REGISTER_NAME name,
-		      WHV_REGISTER_VALUE value)
+static void flat_push(struct flat_regs *regs, WHV_REGISTER_NAME name, WHV_REGISTER_VALUE value)
 {
 	/* The caller's list is fixed; FLAT_MAX_REGS is sized for it. */
 	if (regs->count < FLAT_MAX_REGS) {
@@ -134,8 +129,7 @@ static void flat_push(struct flat_regs *regs, WHV_REGISTER_NAME name,
 	}
 }
 
-static void flat_push64(struct flat_regs *regs, WHV_REGISTER_NAME name,
-			uint64_t v)
+static void flat_push64(struct flat_regs *regs, WHV_REGISTER_NAME name, uint64_t v)
 {
 	WHV_REGISTER_VALUE value;
 
@@ -144,9 +138,8 @@ static void flat_push64(struct flat_regs *regs, WHV_REGISTER_NAME name,
 	flat_push(regs, name, value);
 }
 
-static void flat_push_seg(struct flat_regs *regs, WHV_REGISTER_NAME name,
-			  uint64_t base, uint32_t limit, uint16_t selector,
-			  uint16_t attributes)
+static void flat_push_seg(struct flat_regs *regs, WHV_REGISTER_NAME name, uint64_t base,
+			  uint32_t limit, uint16_t selector, uint16_t attributes)
 {
 	WHV_REGISTER_VALUE value;
 
@@ -158,8 +151,8 @@ static void flat_push_seg(struct flat_regs *regs, WHV_REGISTER_NAME name,
 	flat_push(regs, name, value);
 }
 
-static void flat_push_table(struct flat_regs *regs, WHV_REGISTER_NAME name,
-			    uint64_t base, uint16_t limit)
+static void flat_push_table(struct flat_regs *regs, WHV_REGISTER_NAME name, uint64_t base,
+			    uint16_t limit)
 {
 	WHV_REGISTER_VALUE value;
 
@@ -171,18 +164,24 @@ static void flat_push_table(struct flat_regs *regs, WHV_REGISTER_NAME name,
 
 /* The data segment registers, all loaded alike. */
 static const WHV_REGISTER_NAME flat_data_segs[] = {
-	WHvX64RegisterDs, WHvX64RegisterEs, WHvX64RegisterFs, WHvX64RegisterGs,
+	WHvX64RegisterDs,
+	WHvX64RegisterEs,
+	WHvX64RegisterFs,
+	WHvX64RegisterGs,
 };
 
-void flat_cpu_state(struct flat_regs *regs, const struct flat_image *img)
+void boot_cpu_state(struct flat_regs *regs, const struct boot_cpu *cpu)
 {
 	unsigned int i;
 
 	regs->count = 0;
-	flat_push64(regs, WHvX64RegisterRflags, 0x2);	/* bit 1 is always 1 */
-	flat_push64(regs, WHvX64RegisterRsp, BOOT_STACK_TOP);
+	flat_push64(regs, WHvX64RegisterRflags, 0x2); /* bit 1 is always 1 */
+	flat_push64(regs, WHvX64RegisterRsp, cpu->rsp);
+	flat_push64(regs, WHvX64RegisterRax, cpu->rax);
+	flat_push64(regs, WHvX64RegisterRbx, cpu->rbx);
+	flat_push64(regs, WHvX64RegisterRsi, cpu->rsi);
 
-	switch (img->mode) {
+	switch (cpu->mode) {
 	case BOOT_MODE_REAL: {
 		/*
 		 * CS:IP = (entry >> 4) & 0xF000 : entry & 0xFFFF, so any entry
@@ -192,18 +191,15 @@ void flat_cpu_state(struct flat_regs *regs, const struct flat_image *img)
 		 * caches: base = selector * 16, limit 0xFFFF (Intel SDM vol. 3A,
 		 * 20.1.1).
 		 */
-		uint16_t sel = (uint16_t)((img->entry >> 4) & 0xf000);
+		uint16_t sel = (uint16_t)((cpu->rip >> 4) & 0xf000);
 		uint64_t base = (uint64_t)sel << 4;
 
-		flat_push64(regs, WHvX64RegisterRip, img->entry & 0xffff);
-		flat_push_seg(regs, WHvX64RegisterCs, base, 0xffff, sel,
-			      X86_ATTR_CODE16);
+		flat_push64(regs, WHvX64RegisterRip, cpu->rip & 0xffff);
+		flat_push_seg(regs, WHvX64RegisterCs, base, 0xffff, sel, X86_ATTR_CODE16);
 		for (i = 0; i < 4; i++)
-			flat_push_seg(regs, flat_data_segs[i], base, 0xffff, sel,
-				      X86_ATTR_DATA16);
-		flat_push_seg(regs, WHvX64RegisterSs, 0, 0xffff, 0,
-			      X86_ATTR_DATA16);
-		flat_push_table(regs, WHvX64RegisterIdtr, 0, 0x3ff);	/* IVT */
+			flat_push_seg(regs, flat_data_segs[i], base, 0xffff, sel, X86_ATTR_DATA16);
+		flat_push_seg(regs, WHvX64RegisterSs, 0, 0xffff, 0, X86_ATTR_DATA16);
+		flat_push_table(regs, WHvX64RegisterIdtr, 0, 0x3ff); /* IVT */
 		flat_push_table(regs, WHvX64RegisterGdtr, 0, 0xffff);
 		flat_push64(regs, WHvX64RegisterCr0, X86_CR0_ET);
 		flat_push64(regs, WHvX64RegisterCr3, 0);
@@ -213,26 +209,24 @@ void flat_cpu_state(struct flat_regs *regs, const struct flat_image *img)
 	}
 	case BOOT_MODE_PROTECTED:
 	case BOOT_MODE_LONG: {
-		bool lm = img->mode == BOOT_MODE_LONG;
+		bool lm = cpu->mode == BOOT_MODE_LONG;
+		uint16_t cs = cpu->code_sel ? cpu->code_sel
+			      : lm	    ? X86_GDT_SEL_CODE64
+					    : X86_GDT_SEL_CODE32;
 
-		flat_push64(regs, WHvX64RegisterRip, img->entry);
+		flat_push64(regs, WHvX64RegisterRip, cpu->rip);
 		/*
 		 * Segment registers hold what loading the GDT selectors would
 		 * put in their caches: flat 4 GiB, byte limit 0xFFFFFFFF.
 		 */
-		if (lm)
-			flat_push_seg(regs, WHvX64RegisterCs, 0, 0xffffffff,
-				      X86_GDT_SEL_CODE64, X86_ATTR_CODE64);
-		else
-			flat_push_seg(regs, WHvX64RegisterCs, 0, 0xffffffff,
-				      X86_GDT_SEL_CODE32, X86_ATTR_CODE32);
+		flat_push_seg(regs, WHvX64RegisterCs, 0, 0xffffffff, cs,
+			      lm ? X86_ATTR_CODE64 : X86_ATTR_CODE32);
 		for (i = 0; i < 4; i++)
-			flat_push_seg(regs, flat_data_segs[i], 0, 0xffffffff,
-				      X86_GDT_SEL_DATA, X86_ATTR_DATA32);
-		flat_push_seg(regs, WHvX64RegisterSs, 0, 0xffffffff,
-			      X86_GDT_SEL_DATA, X86_ATTR_DATA32);
-		flat_push_table(regs, WHvX64RegisterGdtr, BOOT_GDT_GPA,
-				X86_GDT_ENTRIES * 8 - 1);
+			flat_push_seg(regs, flat_data_segs[i], 0, 0xffffffff, X86_GDT_SEL_DATA,
+				      X86_ATTR_DATA32);
+		flat_push_seg(regs, WHvX64RegisterSs, 0, 0xffffffff, X86_GDT_SEL_DATA,
+			      X86_ATTR_DATA32);
+		flat_push_table(regs, WHvX64RegisterGdtr, BOOT_GDT_GPA, X86_GDT_ENTRIES * 8 - 1);
 		/*
 		 * Empty IDT: any exception becomes a triple fault, which the run
 		 * loop reports, instead of running from a garbage vector.
@@ -245,39 +239,57 @@ void flat_cpu_state(struct flat_regs *regs, const struct flat_image *img)
 			 */
 			flat_push64(regs, WHvX64RegisterCr3, BOOT_PML4_GPA);
 			flat_push64(regs, WHvX64RegisterCr4, X86_CR4_PAE);
-			flat_push64(regs, WHvX64RegisterEfer,
-				    X86_EFER_LME | X86_EFER_LMA);
-			flat_push64(regs, WHvX64RegisterCr0,
-				    X86_CR0_PE | X86_CR0_ET | X86_CR0_PG);
+			flat_push64(regs, WHvX64RegisterEfer, X86_EFER_LME | X86_EFER_LMA);
+			flat_push64(regs, WHvX64RegisterCr0, X86_CR0_PE | X86_CR0_ET | X86_CR0_PG);
 		} else {
 			flat_push64(regs, WHvX64RegisterCr3, 0);
 			flat_push64(regs, WHvX64RegisterCr4, 0);
 			flat_push64(regs, WHvX64RegisterEfer, 0);
-			flat_push64(regs, WHvX64RegisterCr0,
-				    X86_CR0_PE | X86_CR0_ET);
+			flat_push64(regs, WHvX64RegisterCr0, X86_CR0_PE | X86_CR0_ET);
 		}
 		break;
 	}
 	}
 }
 
-int flat_boot(WHV_PARTITION_HANDLE partition, UINT32 vp_index,
-	      const struct ram *ram, const struct flat_image *img)
+void flat_cpu_state(struct flat_regs *regs, const struct flat_image *img)
+{
+	struct boot_cpu cpu = {
+		.mode = img->mode,
+		.rip = img->entry,
+		.rsp = BOOT_STACK_TOP,
+	};
+
+	boot_cpu_state(regs, &cpu);
+}
+
+int boot_cpu_set(WHV_PARTITION_HANDLE partition, UINT32 vp_index, const struct boot_cpu *cpu)
 {
 	struct flat_regs regs;
 	HRESULT hr;
+
+	boot_cpu_state(&regs, cpu);
+	hr = WHvSetVirtualProcessorRegisters(partition, vp_index, regs.names, regs.count,
+					     regs.values);
+	if (FAILED(hr))
+		return vmm_error_hr("WHvSetVirtualProcessorRegisters (initial state)", hr);
+	return 0;
+}
+
+int flat_boot(WHV_PARTITION_HANDLE partition, UINT32 vp_index, const struct ram *ram,
+	      const struct flat_image *img)
+{
+	struct boot_cpu cpu = {
+		.mode = img->mode,
+		.rip = img->entry,
+		.rsp = BOOT_STACK_TOP,
+	};
 	int rc;
 
 	rc = flat_load(ram, img);
 	if (rc)
 		return rc;
-	flat_cpu_state(&regs, img);
-	hr = WHvSetVirtualProcessorRegisters(partition, vp_index, regs.names,
-					     regs.count, regs.values);
-	if (FAILED(hr))
-		return vmm_error_hr("WHvSetVirtualProcessorRegisters (initial state)",
-				    hr);
-	return 0;
+	return boot_cpu_set(partition, vp_index, &cpu);
 }
 
 int flat_read_file(const char *path, uint8_t **data, uint64_t *size)
@@ -327,7 +339,7 @@ int flat_read_file(const char *path, uint8_t **data, uint64_t *size)
 			goto fail;
 		}
 		if (n == 0)
-			break;	/* the file shrank under us: take what is there */
+			break; /* the file shrank under us: take what is there */
 		done += (uint64_t)n;
 	}
 	close(fd);

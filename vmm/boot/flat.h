@@ -14,22 +14,22 @@
  * in the "boot area" [BOOT_AREA_START, BOOT_AREA_END), which an image may
  * not overlap in those modes. Real mode writes nothing besides the image.
  */
-#define BOOT_GDT_GPA     0x500ull	/* GDT, X86_GDT_ENTRIES descriptors */
-#define BOOT_PML4_GPA    0x1000ull	/* long mode only */
-#define BOOT_PDPT_GPA    0x2000ull
-#define BOOT_PD_GPA      0x3000ull	/* up to 4 page directories */
-#define BOOT_AREA_START  0x500ull
-#define BOOT_AREA_END    0x7000ull
-#define BOOT_STACK_TOP   0x7c00ull	/* initial RSP (linear), every mode */
-#define BOOT_RAM_MAX     (4ull << 30)	/* what the 4 page directories map */
+#define BOOT_GDT_GPA	0x500ull  /* GDT, X86_GDT_ENTRIES descriptors */
+#define BOOT_PML4_GPA	0x1000ull /* long mode only */
+#define BOOT_PDPT_GPA	0x2000ull
+#define BOOT_PD_GPA	0x3000ull /* up to 4 page directories */
+#define BOOT_AREA_START 0x500ull
+#define BOOT_AREA_END	0x7000ull
+#define BOOT_STACK_TOP	0x7c00ull    /* initial RSP (linear), every mode */
+#define BOOT_RAM_MAX	(4ull << 30) /* what the 4 page directories map */
 
-#define FLAT_LOAD_REAL_DEFAULT 0x7c00ull	/* the PC boot-sector address */
-#define FLAT_LOAD_DEFAULT      0x100000ull	/* 1 MiB, protected and long */
+#define FLAT_LOAD_REAL_DEFAULT 0x7c00ull   /* the PC boot-sector address */
+#define FLAT_LOAD_DEFAULT      0x100000ull /* 1 MiB, protected and long */
 
 enum boot_mode {
-	BOOT_MODE_REAL,		/* 16-bit real mode */
-	BOOT_MODE_PROTECTED,	/* 32-bit protected mode, flat segments, no paging */
-	BOOT_MODE_LONG,		/* 64-bit mode, identity paging of RAM */
+	BOOT_MODE_REAL,	     /* 16-bit real mode */
+	BOOT_MODE_PROTECTED, /* 32-bit protected mode, flat segments, no paging */
+	BOOT_MODE_LONG,	     /* 64-bit mode, identity paging of RAM */
 };
 
 /* A flat image: raw bytes placed at (load), started at (entry). */
@@ -41,7 +41,27 @@ struct flat_image {
 	enum boot_mode mode;
 };
 
-/* The registers flat_cpu_state() produces, ready for one Set call. */
+/*
+ * The initial processor state a loader asks for. Every loader (flat,
+ * ELF, multiboot, PVH, Linux) reduces its entry convention to this; the
+ * segment, table and control registers follow from the mode (docs/vmm.md).
+ */
+struct boot_cpu {
+	enum boot_mode mode;
+	uint64_t rip; /* real mode: a linear address below 1 MiB */
+	uint64_t rsp;
+	uint64_t rax, rbx, rsi; /* entry arguments (multiboot: EAX, EBX; Linux: RSI) */
+	uint16_t code_sel;	/* protected/long mode CS selector; 0 = the boot GDT's */
+};
+
+/* A file handed to the guest: a multiboot module, the Linux initrd. */
+struct boot_module {
+	const uint8_t *data;
+	uint64_t size;
+	const char *string; /* multiboot: the module's string; may be NULL */
+};
+
+/* The registers boot_cpu_state() produces, ready for one Set call. */
 #define FLAT_MAX_REGS 24
 struct flat_regs {
 	WHV_REGISTER_NAME names[FLAT_MAX_REGS];
@@ -84,12 +104,26 @@ int flat_load(const struct ram *ram, const struct flat_image *img);
 void flat_cpu_state(struct flat_regs *regs, const struct flat_image *img);
 
 /*
+ * boot_cpu_state: fill (regs) with the complete initial state for (cpu)
+ * (pure; no hypervisor call): RIP, RSP, RFLAGS = 0x2, RAX, RBX, RSI, all
+ * six segment registers, GDTR (the boot GDT at BOOT_GDT_GPA), IDTR, CR0,
+ * CR3, CR4 and EFER.
+ */
+void boot_cpu_state(struct flat_regs *regs, const struct boot_cpu *cpu);
+
+/*
+ * boot_cpu_set: boot_cpu_state(), then one WHvSetVirtualProcessorRegisters
+ * call. Returns 0 or -1 with vmm_error() set.
+ */
+int boot_cpu_set(WHV_PARTITION_HANDLE partition, UINT32 vp_index, const struct boot_cpu *cpu);
+
+/*
  * flat_boot: flat_load() into (ram), then set the VP's registers from
  * flat_cpu_state() in one WHvSetVirtualProcessorRegisters call. The VP must
  * exist and not be running. Returns 0 or -1 with vmm_error() set.
  */
-int flat_boot(WHV_PARTITION_HANDLE partition, UINT32 vp_index,
-	      const struct ram *ram, const struct flat_image *img);
+int flat_boot(WHV_PARTITION_HANDLE partition, UINT32 vp_index, const struct ram *ram,
+	      const struct flat_image *img);
 
 /*
  * flat_read_file: read the regular file at (path) into a new malloc'd buffer

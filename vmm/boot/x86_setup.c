@@ -11,9 +11,9 @@ uint64_t x86_gdt_descriptor(uint32_t base, uint32_t limit, uint16_t attr)
 
 	d |= (uint64_t)(limit & 0xffff);
 	d |= (uint64_t)(base & 0xffffff) << 16;
-	d |= (uint64_t)(attr & 0xff) << 40;		/* type, S, DPL, P */
+	d |= (uint64_t)(attr & 0xff) << 40; /* type, S, DPL, P */
 	d |= (uint64_t)((limit >> 16) & 0xf) << 48;
-	d |= (uint64_t)((attr >> 12) & 0xf) << 52;	/* AVL, L, D/B, G */
+	d |= (uint64_t)((attr >> 12) & 0xf) << 52; /* AVL, L, D/B, G */
 	d |= (uint64_t)((base >> 24) & 0xff) << 56;
 	return d;
 }
@@ -38,8 +38,7 @@ uint64_t x86_identity_map_pds(uint64_t size)
 	return size / X86_1G + (size % X86_1G != 0);
 }
 
-static int x86_put_entry(const struct ram *ram, uint64_t table, uint64_t index,
-			 uint64_t entry)
+static int x86_put_entry(const struct ram *ram, uint64_t table, uint64_t index, uint64_t entry)
 {
 	return ram_write(ram, table + index * 8, &entry, sizeof(entry));
 }
@@ -54,15 +53,14 @@ static int x86_zero_page(const struct ram *ram, uint64_t gpa)
 	return 0;
 }
 
-int x86_identity_map(const struct ram *ram, uint64_t pml4, uint64_t pdpt,
-		     uint64_t pd, uint64_t size)
+int x86_identity_map(const struct ram *ram, uint64_t pml4, uint64_t pdpt, uint64_t pd,
+		     uint64_t size)
 {
 	uint64_t npd = x86_identity_map_pds(size);
 	uint64_t n2m = size / X86_2M + (size % X86_2M != 0);
 	uint64_t i;
 
-	if (size == 0 || npd > 512 ||
-	    (pml4 | pdpt | pd) & (X86_PAGE_SIZE - 1))
+	if (size == 0 || npd > 512 || (pml4 | pdpt | pd) & (X86_PAGE_SIZE - 1))
 		return -EINVAL;
 	/* Check that every table fits before writing anything. */
 	if (!ram_ptr(ram, pml4, X86_PAGE_SIZE) || !ram_ptr(ram, pdpt, X86_PAGE_SIZE) ||
@@ -79,16 +77,14 @@ int x86_identity_map(const struct ram *ram, uint64_t pml4, uint64_t pdpt,
 	if (x86_put_entry(ram, pml4, 0, pdpt | X86_PTE_P | X86_PTE_RW))
 		return -EFAULT;
 	for (i = 0; i < npd; i++)
-		if (x86_put_entry(ram, pdpt, i,
-				  (pd + i * X86_PAGE_SIZE) | X86_PTE_P | X86_PTE_RW))
+		if (x86_put_entry(ram, pdpt, i, (pd + i * X86_PAGE_SIZE) | X86_PTE_P | X86_PTE_RW))
 			return -EFAULT;
 	/*
 	 * PD entries are contiguous across the consecutive PD pages, so entry i
 	 * of the whole run maps the 2 MiB page at i * 2 MiB.
 	 */
 	for (i = 0; i < n2m; i++)
-		if (x86_put_entry(ram, pd, i,
-				  (i * X86_2M) | X86_PTE_P | X86_PTE_RW | X86_PTE_PS))
+		if (x86_put_entry(ram, pd, i, (i * X86_2M) | X86_PTE_P | X86_PTE_RW | X86_PTE_PS))
 			return -EFAULT;
 	return 0;
 }

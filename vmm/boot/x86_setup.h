@@ -14,13 +14,13 @@
  * 3.4.5 "Segment Descriptors"), with bits 8-11 of the word replaced by
  * limit 19:16.
  */
-#define X86_SEG_CODE_RX_ACCESSED 0x0b	/* execute/read, accessed */
-#define X86_SEG_DATA_RW_ACCESSED 0x03	/* read/write, accessed */
-#define X86_SEG_S   (1u << 4)
-#define X86_SEG_P   (1u << 7)
-#define X86_SEG_L   (1u << 13)
-#define X86_SEG_DB  (1u << 14)
-#define X86_SEG_G   (1u << 15)
+#define X86_SEG_CODE_RX_ACCESSED 0x0b /* execute/read, accessed */
+#define X86_SEG_DATA_RW_ACCESSED 0x03 /* read/write, accessed */
+#define X86_SEG_S		 (1u << 4)
+#define X86_SEG_P		 (1u << 7)
+#define X86_SEG_L		 (1u << 13)
+#define X86_SEG_DB		 (1u << 14)
+#define X86_SEG_G		 (1u << 15)
 
 /* The attribute words of the segments openwhp boots with. */
 #define X86_ATTR_CODE16 (X86_SEG_CODE_RX_ACCESSED | X86_SEG_S | X86_SEG_P)
@@ -33,24 +33,24 @@
 #define X86_GDT_SEL_CODE64 0x08
 #define X86_GDT_SEL_CODE32 0x10
 #define X86_GDT_SEL_DATA   0x18
-#define X86_GDT_ENTRIES    4
+#define X86_GDT_ENTRIES	   4
 
 /* Control-register and EFER bits (Intel SDM vol. 3A, 2.5 and 2.2.1). */
-#define X86_CR0_PE  (1ull << 0)
-#define X86_CR0_ET  (1ull << 4)
-#define X86_CR0_PG  (1ull << 31)
-#define X86_CR4_PAE (1ull << 5)
+#define X86_CR0_PE   (1ull << 0)
+#define X86_CR0_ET   (1ull << 4)
+#define X86_CR0_PG   (1ull << 31)
+#define X86_CR4_PAE  (1ull << 5)
 #define X86_EFER_LME (1ull << 8)
 #define X86_EFER_LMA (1ull << 10)
 
 /* Page-table entry bits (Intel SDM vol. 3A, 4.5 "4-level paging"). */
 #define X86_PTE_P  (1ull << 0)
 #define X86_PTE_RW (1ull << 1)
-#define X86_PTE_PS (1ull << 7)	/* in a PDE: maps a 2 MiB page */
+#define X86_PTE_PS (1ull << 7) /* in a PDE: maps a 2 MiB page */
 
 #define X86_PAGE_SIZE 4096ull
-#define X86_2M        (2ull << 20)
-#define X86_1G        (1ull << 30)
+#define X86_2M	      (2ull << 20)
+#define X86_1G	      (1ull << 30)
 
 /*
  * x86_gdt_descriptor: encode a code/data segment descriptor from (base),
@@ -82,7 +82,7 @@ uint64_t x86_identity_map_pds(uint64_t size);
  * be 1 byte to 512 GiB. Table pages are zeroed first. Returns 0 (CR3 is then
  * pml4), -EINVAL for bad arguments, -EFAULT when a table is outside RAM.
  */
-int x86_identity_map(const struct ram *ram, uint64_t pml4, uint64_t pdpt,
-		     uint64_t pd, uint64_t size);
+int x86_identity_map(const struct ram *ram, uint64_t pml4, uint64_t pdpt, uint64_t pd,
+		     uint64_t size);
 
 #endif /* VMM_BOOT_X86_SETUP_H */

@@ -1,4 +1,4 @@
-/* entry.S: e2e guest for --load/--entry: the real entry is 16 bytes into the image; exits 5. */
+/* entry.S: e2e guest for --load/--entry: real entry 16 bytes in; debug-exit 5 (status 11). */
 /*
  * Loaded at 0x200000 and started at 0x200010 in long mode. Starting at the
  * load address instead would halt at once with status 0.

@@ -1,4 +1,4 @@
-/* long.S: e2e guest for "--mode long": prints a marker byte by byte with OUT, exits 3. */
+/* long.S: e2e guest for "--mode long": prints a marker with OUT; debug-exit 3 (status 7). */
 	.code64
 	.section .text.entry, "ax"
 	.globl _start
@@ -13,7 +13,7 @@ next:
 	jmp	next
 done:
 	mov	$3, %al
-	out	%al, $0xf4		/* exit port: status 3 */
+	out	%al, $0xf4		/* debug-exit: status (3 << 1) | 1 = 7 */
 	hlt
 
 message:

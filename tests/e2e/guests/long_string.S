@@ -1,4 +1,4 @@
-/* long_string.S: e2e guest printing with REP OUTSB in long mode (paging on); exits 4. */
+/* long_string.S: e2e guest printing with REP OUTSB in long mode (paging on); status 9. */
 	.code64
 	.section .text.entry, "ax"
 	.globl _start

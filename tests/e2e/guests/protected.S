@@ -1,4 +1,4 @@
-/* protected.S: e2e guest for "--mode protected": polls LSR, prints with REP OUTSB, exits 7. */
+/* protected.S: e2e guest for "--mode protected": polls LSR, REP OUTSB; debug-exit 7 (status 15). */
 	.code32
 	.section .text.entry, "ax"
 	.globl _start
@@ -13,7 +13,7 @@ _start:
 	cld
 	rep outsb
 	mov	$7, %al
-	out	%al, $0xf4		/* exit port: status 7 */
+	out	%al, $0xf4		/* debug-exit: status (7 << 1) | 1 = 15 */
 	hlt
 
 message:

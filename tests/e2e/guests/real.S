@@ -1,4 +1,4 @@
-/* real.S: e2e guest for "--mode real": waits for THRE, prints a marker with REP OUTSB, exits 42. */
+/* real.S: e2e guest for "--mode real": polls THRE, REP OUTSB; debug-exit 42 (status 85). */
 /* Loaded at 0x7c00 with CS = DS = 0, so the linked addresses are offsets in DS. */
 	.code16
 	.section .text.entry, "ax"
@@ -14,7 +14,7 @@ _start:
 	cld
 	rep outsb			/* the whole line in one string instruction */
 	mov	$42, %al
-	out	%al, $0xf4		/* exit port: status 42 */
+	out	%al, $0xf4		/* debug-exit: status (42 << 1) | 1 = 85 */
 	hlt				/* not reached: would give status 0 */
 
 message:

@@ -1,7 +1,7 @@
-/* string_io.S: e2e guest checking the VMM's IN and INS/OUTS completion in real mode; exits 33. */
+/* string_io.S: e2e guest checking IN, INS and OUTS completion in real mode; status 67. */
 /*
  * Loaded at 0x7c00 with CS = DS = ES = 0. Every check jumps to "fail"
- * (prints "!" and exits 99) when a register or memory result differs from
+ * (prints "!" and writes 99: status 199) when a register or memory result differs from
  * what the CPU would produce. The serial port's registers give known
  * input: LSR (0x3fd) reads 0x60 and MCR (0x3fc) reads 0 after reset.
  */

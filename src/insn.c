@@ -111,6 +111,15 @@ int insn_decode(const uint8_t *bytes, uint32_t n, int mode_bits, struct insn *ou
 	}
 	if (out->touches_vector && out->is_string)
 		out->is_string = false;   /* SSE MOVSD/CMPSD, not the string forms */
+	if ((in.mnemonic == ZYDIS_MNEMONIC_MOV || in.mnemonic == ZYDIS_MNEMONIC_MOVZX ||
+	     in.mnemonic == ZYDIS_MNEMONIC_MOVSX || in.mnemonic == ZYDIS_MNEMONIC_MOVSXD) &&
+	    in.operand_count_visible == 2 && ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+	    ops[1].type == ZYDIS_OPERAND_TYPE_MEMORY) {
+		ZydisRegisterClass c = ZydisRegisterGetClass(ops[0].reg.value);
+
+		out->plain_load = c == ZYDIS_REGCLASS_GPR8 || c == ZYDIS_REGCLASS_GPR16 ||
+				  c == ZYDIS_REGCLASS_GPR32 || c == ZYDIS_REGCLASS_GPR64;
+	}
 	return 0;
 }
 

@@ -21,6 +21,7 @@ struct insn {
 	uint8_t mem_size;       /* size of that memory operand in bytes */
 	bool touches_vector;    /* has an XMM/YMM/MMX/x87 register operand */
 	bool is_hlt;
+	bool plain_load;        /* MOV/MOVZX/MOVSX(D) from memory into a general register */
 };
 
 /*

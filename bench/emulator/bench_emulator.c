@@ -1,4 +1,4 @@
-/* bench_emulator.c: MMIO exit + WHvEmulatorTryMmioEmulation round trip against raw KVM's MMIO exit, same run. */
+/* bench_emulator.c: MMIO exit + WHvEmulatorTryMmioEmulation against raw KVM's MMIO exit. */
 #include <WinHvEmulation.h>
 #include <WinHvPlatform.h>
 #include <openwhp.h>
@@ -36,25 +36,25 @@
  * Exits 77 without /dev/kvm.
  */
 
-#define RAM_SIZE	0x40000ull
-#define CODE_GPA	0x1000ull
-#define GDT_GPA		0x6000ull
-#define STACK_TOP	0x7FF0ull
-#define PML4_GPA	0x20000ull
-#define PDPT_GPA	0x21000ull
-#define PD_GPA		0x22000ull
-#define DEV_GPA		0x100000ull
-#define READ_RIP	(CODE_GPA + 0x00)
-#define WRITE_RIP	(CODE_GPA + 0x10)
-#define DEV_VALUE	0x1234ABCDu
-#define SEL_CODE	0x08
-#define SEL_DATA	0x10
-#define CR0_VALUE	0x80050033ull	/* PG, AM, WP, NE, ET, MP, PE */
-#define CR4_VALUE	0x620ull	/* OSXMMEXCPT, OSFXSR, PAE */
-#define EFER_VALUE	0x500ull	/* LMA, LME */
+#define RAM_SIZE   0x40000ull
+#define CODE_GPA   0x1000ull
+#define GDT_GPA	   0x6000ull
+#define STACK_TOP  0x7FF0ull
+#define PML4_GPA   0x20000ull
+#define PDPT_GPA   0x21000ull
+#define PD_GPA	   0x22000ull
+#define DEV_GPA	   0x100000ull
+#define READ_RIP   (CODE_GPA + 0x00)
+#define WRITE_RIP  (CODE_GPA + 0x10)
+#define DEV_VALUE  0x1234ABCDu
+#define SEL_CODE   0x08
+#define SEL_DATA   0x10
+#define CR0_VALUE  0x80050033ull /* PG, AM, WP, NE, ET, MP, PE */
+#define CR4_VALUE  0x620ull	 /* OSXMMEXCPT, OSFXSR, PAE */
+#define EFER_VALUE 0x500ull	 /* LMA, LME */
 
-#define BLOCK		2000
-#define ROUNDS		9
+#define BLOCK  2000
+#define ROUNDS 9
 
 extern const unsigned char emu_bench_guest[];
 extern const unsigned int emu_bench_guest_size;
@@ -70,8 +70,8 @@ static uint64_t now_ns(void)
 /* Guest RAM: the loops at CODE_GPA, a flat GDT, an identity map of the first GiB. */
 static void *ram_new(void)
 {
-	uint8_t *ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			    -1, 0);
+	uint8_t *ram =
+		mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	uint64_t gdt[3] = { 0, 0x00AF9B000000FFFFull, 0x00CF93000000FFFFull };
 	uint64_t *pml4, *pdpt, *pd;
 
@@ -144,7 +144,8 @@ static int raw_open(struct raw *r)
 	if (!cpuid)
 		return -1;
 	cpuid->nent = 256;
-	if (ioctl(r->kvm, KVM_GET_SUPPORTED_CPUID, cpuid) || ioctl(r->vcpu, KVM_SET_CPUID2, cpuid)) {
+	if (ioctl(r->kvm, KVM_GET_SUPPORTED_CPUID, cpuid) ||
+	    ioctl(r->vcpu, KVM_SET_CPUID2, cpuid)) {
 		free(cpuid);
 		return raw_fail("CPUID");
 	}
@@ -227,8 +228,8 @@ struct whp {
 	WHV_PARTITION_HANDLE part;
 	WHV_EMULATOR_HANDLE emu;
 	void *ram;
-	uint64_t emu_ns;              /* time inside WHvEmulatorTryMmioEmulation */
-	uint32_t last_write;          /* what the device saw */
+	uint64_t emu_ns;     /* time inside WHvEmulatorTryMmioEmulation */
+	uint32_t last_write; /* what the device saw */
 	WHV_RUN_VP_EXIT_CONTEXT exit;
 };
 
@@ -271,7 +272,7 @@ static HRESULT CALLBACK cb_translate(VOID *ctx, WHV_GUEST_VIRTUAL_ADDRESS gva,
 {
 	(void)ctx;
 	(void)f;
-	*gpa = gva;   /* identity map (ram_new) */
+	*gpa = gva; /* identity map (ram_new) */
 	*res = WHvTranslateGvaResultSuccess;
 	return S_OK;
 }
@@ -296,8 +297,8 @@ static WHV_REGISTER_VALUE seg_value(uint16_t sel, uint16_t attr)
 static int whp_open(struct whp *w)
 {
 	static const WHV_REGISTER_NAME names[] = {
-		WHvX64RegisterCs, WHvX64RegisterDs, WHvX64RegisterEs, WHvX64RegisterSs,
-		WHvX64RegisterFs, WHvX64RegisterGs, WHvX64RegisterTr, WHvX64RegisterGdtr,
+		WHvX64RegisterCs,  WHvX64RegisterDs,  WHvX64RegisterEs,	 WHvX64RegisterSs,
+		WHvX64RegisterFs,  WHvX64RegisterGs,  WHvX64RegisterTr,	 WHvX64RegisterGdtr,
 		WHvX64RegisterCr0, WHvX64RegisterCr3, WHvX64RegisterCr4, WHvX64RegisterEfer,
 	};
 	WHV_REGISTER_VALUE v[sizeof(names) / sizeof(names[0])];
@@ -315,7 +316,7 @@ static int whp_open(struct whp *w)
 	    FAILED(hr = WHvSetupPartition(w->part)) ||
 	    FAILED(hr = WHvMapGpaRange(w->part, w->ram, 0, RAM_SIZE,
 				       WHvMapGpaRangeFlagRead | WHvMapGpaRangeFlagWrite |
-				       WHvMapGpaRangeFlagExecute)) ||
+					       WHvMapGpaRangeFlagExecute)) ||
 	    FAILED(hr = WHvCreateVirtualProcessor(w->part, 0, 0)))
 		return whp_fail("partition setup", hr);
 	memset(v, 0, sizeof(v));
@@ -347,8 +348,8 @@ static int whp_open(struct whp *w)
 static int whp_start(struct whp *w, uint64_t rip)
 {
 	static const WHV_REGISTER_NAME names[] = {
-		WHvX64RegisterRip, WHvX64RegisterRsp, WHvX64RegisterRflags, WHvX64RegisterRbx,
-		WHvX64RegisterRax,
+		WHvX64RegisterRip, WHvX64RegisterRsp, WHvX64RegisterRflags,
+		WHvX64RegisterRbx, WHvX64RegisterRax,
 	};
 	WHV_REGISTER_VALUE v[5];
 	HRESULT hr;
@@ -386,8 +387,12 @@ static int whp_block(struct whp *w, unsigned int n, bool manual, uint64_t *ns)
 			v[0].Reg64 = w->exit.VpContext.Rip + w->exit.VpContext.InstructionLength;
 			v[1].Reg64 = DEV_VALUE;
 			hr = WHvSetVirtualProcessorRegisters(w->part, 0, names,
-				w->exit.MemoryAccess.AccessInfo.AccessType ==
-				WHvMemoryAccessRead ? 2 : 1, v);
+							     w->exit.MemoryAccess.AccessInfo
+										     .AccessType ==
+									     WHvMemoryAccessRead
+								     ? 2
+								     : 1,
+							     v);
 			if (FAILED(hr))
 				return whp_fail("complete by hand", hr);
 		} else {
@@ -460,8 +465,8 @@ static int bench_kind(const char *name, uint64_t rip, double *ratio)
 	man_us = median_per_exit(man_ns, ROUNDS) / 1000.0;
 	*ratio = emu_us / raw_us;
 	printf("%-11s raw KVM %7.2f us | WHP + emulator %7.2f us (emulator %5.2f us, %.2f "
-	       "ioctl/exit) | WHP by hand %7.2f us | ratio %.3f\n", name, raw_us, emu_us,
-	       (double)w.emu_ns / (ROUNDS * (double)BLOCK) / 1000.0,
+	       "ioctl/exit) | WHP by hand %7.2f us | ratio %.3f\n",
+	       name, raw_us, emu_us, (double)w.emu_ns / (ROUNDS * (double)BLOCK) / 1000.0,
 	       (double)ioc_emu / (ROUNDS * (double)BLOCK), man_us, *ratio);
 	if (rip == WRITE_RIP && w.last_write != DEV_VALUE) {
 		fprintf(stderr, "the device saw 0x%x, the guest stored 0x%x\n", w.last_write,
@@ -485,11 +490,12 @@ int main(void)
 		return 77;
 	}
 	close(fd);
-	printf("openwhp %s, KVM flavour %s; median of %d blocks of %d MMIO exits each\n",
-	       openwhp_version(), openwhp_kvm_flavour(), ROUNDS, BLOCK);
+	printf("openwhp %s; per exit, median of %d blocks of %d MMIO exits\n", openwhp_version(),
+	       ROUNDS, BLOCK);
 	if (bench_kind("MMIO load", READ_RIP, &rd) || bench_kind("MMIO store", WRITE_RIP, &wr))
 		return 1;
-	printf("WHP+emulator / raw KVM: load %.3fx, store %.3fx (target <= 1.3x: %s)\n", rd, wr,
-	       rd <= 1.3 && wr <= 1.3 ? "met" : "NOT met");
+	printf("KVM flavour %s. WHP+emulator / raw KVM: load %.3fx, store %.3fx (target <= 1.3x: "
+	       "%s)\n",
+	       openwhp_kvm_flavour(), rd, wr, rd <= 1.3 && wr <= 1.3 ? "met" : "NOT met");
 	return 0;
 }

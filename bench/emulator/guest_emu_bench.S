@@ -1,4 +1,4 @@
-/* guest_emu_bench.S: 64-bit guest loops for the emulator benchmark: one MMIO load or store per iteration. */
+/* guest_emu_bench.S: 64-bit guest loops for the emulator bench: one MMIO access each. */
 
 /*
  * Linked at 0x1000 (BENCH_EMU_CODE_GPA). RBX holds the unmapped device

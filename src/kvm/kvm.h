@@ -172,6 +172,7 @@ int kvm_vcpu_reset(struct engine_vcpu *v);
 /* VP state beyond registers (kvm_state.c). */
 int kvm_vcpu_get_xsave(struct engine_vcpu *v, void *buf, uint32_t size, uint32_t *written);
 int kvm_vcpu_set_xsave(struct engine_vcpu *v, const void *buf, uint32_t size);
+int kvm_vcpu_fpu_write(struct engine_vcpu *v, const struct kvm_fpu *f);
 int kvm_vcpu_get_cpuid(struct engine_vcpu *v, uint32_t eax, uint32_t ecx, WHV_CPUID_OUTPUT *out);
 int kvm_vcpu_get_counters(struct engine_vcpu *v, WHV_PROCESSOR_COUNTER_SET set, void *buf,
 			  uint32_t size, uint32_t *written);

@@ -25,6 +25,7 @@ const struct kvm_exit_rule kvm_exit_rules[KVM_FLAVOUR_COUNT][PK_COUNT] = {
 		[PK_MMIO_WRITE] = { true, KC_NONE, false },
 		[PK_MMIO_STRING] = { false, KC_ALWAYS, true },
 		[PK_MSR] = { false, KC_DATA, false },
+		[PK_MMIO_RMW] = { false, KC_ALWAYS, false },
 	},
 	[KVM_FLAVOUR_AFTER] = {
 		[PK_NONE] = { false, KC_NONE, false },
@@ -35,6 +36,12 @@ const struct kvm_exit_rule kvm_exit_rules[KVM_FLAVOUR_COUNT][PK_COUNT] = {
 		[PK_MMIO_WRITE] = { true, KC_NONE, false },
 		[PK_MMIO_STRING] = { false, KC_ALWAYS, true },
 		[PK_MSR] = { false, KC_DATA, false },
+		/*
+		 * Measured: KVM still writes RFLAGS and performs the store half
+		 * of a read-modify-write, and a 16-byte load exits per fragment,
+		 * even after user space wrote the registers.
+		 */
+		[PK_MMIO_RMW] = { false, KC_ALWAYS, false },
 	},
 };
 

@@ -26,6 +26,7 @@ enum pend_kind {
 	PK_MMIO_WRITE,    /* a store to an unmapped or read-only GPA */
 	PK_MMIO_STRING,   /* MOVS/STOS/LODS/CMPS/SCAS touching MMIO */
 	PK_MSR,           /* RDMSR/WRMSR exited to user space */
+	PK_MMIO_RMW,      /* any other MMIO read: ALU/compare/exchange with memory, vector loads */
 	PK_COUNT
 };
 

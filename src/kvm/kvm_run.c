@@ -386,8 +386,11 @@ static bool match_store(const struct insn *in, void *arg)
 			    s->sregs.ds.base, s->sregs.fs.base, s->sregs.gs.base };
 	uint64_t la, gpa;
 
-	if (!in->mem_write || in->is_string || in->mem_size < m->size)
+	if (!in->mem_write || in->mem_size < m->size)
 		return false;
+	/* A STOS/MOVS without REP (with REP, RIP stays at it): its target is ES:RDI. */
+	if (in->is_string)
+		return !in->rep && in->mem_size == m->size;
 	if (insn_mem_linear(m->v->win.b + 15 - in->len, in->len, m->bits, gpr, r->rip, seg, &la) ||
 	    !tlb_translate(m->v, la, &gpa))
 		return false;
@@ -446,18 +449,13 @@ static uint64_t string_back(uint64_t val, uint64_t delta, uint8_t addr_size, boo
  * rebuild Windows' view: RIP at the instruction, RSI/RDI/RCX as before the
  * element(s) KVM has just retired. (uses_si/uses_di): which index registers.
  */
-static int string_eager(struct engine_vcpu *v, uint64_t rip, const struct insn *in,
-			uint32_t count, uint8_t elem, bool uses_si, bool uses_di)
+static void string_view_back(struct engine_vcpu *v, uint64_t rip, const struct insn *in,
+			     uint32_t count, uint8_t elem, bool uses_si, bool uses_di)
 {
 	struct kvm_regs *r = &v->run->s.regs.regs;
 	uint64_t delta = (uint64_t)count * elem;
-	bool df;
-	int rc;
+	bool df = (r->rflags & RFLAGS_DF) != 0;
 
-	rc = vcpu_flush(v);
-	if (rc)
-		return rc;
-	df = (r->rflags & RFLAGS_DF) != 0;
 	r->rip = rip;
 	if (uses_si)
 		r->rsi = string_back(r->rsi, delta, in->addr_size, df);
@@ -466,6 +464,16 @@ static int string_eager(struct engine_vcpu *v, uint64_t rip, const struct insn *
 	if (in->rep)
 		r->rcx = string_back(r->rcx, count, in->addr_size, true);
 	v->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+}
+
+static int string_eager(struct engine_vcpu *v, uint64_t rip, const struct insn *in,
+			uint32_t count, uint8_t elem, bool uses_si, bool uses_di)
+{
+	int rc = vcpu_flush(v);
+
+	if (rc)
+		return rc;
+	string_view_back(v, rip, in, count, elem, uses_si, uses_di);
 	return 0;
 }
 
@@ -595,30 +603,68 @@ static int exit_mmio(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x)
 	win_load(v, la);
 	at = win_at(v, la, &n);
 	decoded = decode_cached(v, at, n < 15 ? n : 15, bits, &in) == 0;
-	if (decoded && in.is_string && (!run->mmio.is_write || (in.rep && s->regs.rcx))) {
-		/* String MMIO: KVM keeps RIP at the instruction while elements remain. */
+	if (decoded && in.is_string && (!run->mmio.is_write || in.rep)) {
+		/*
+		 * String MMIO with RIP at the instruction: a read, or a REP store
+		 * (KVM restarts REP string instructions after every element, the
+		 * last one included). A read is retired now (its completion
+		 * writes guest memory); a store is already done. Either way the
+		 * caller sees the registers from before this element.
+		 */
 		bool si = in.mem_read || !in.mem_write, di = in.mem_write || !in.mem_read;
+		uint8_t elem = in.mem_size ? in.mem_size : size;
 
 		len = in.len;
-		rc = string_eager(v, s->regs.rip, &in, 1, in.op_size ? in.op_size : size, si, di);
-		if (rc)
-			return rc;
+		if (run->mmio.is_write)
+			string_view_back(v, s->regs.rip, &in, 1, elem, si, di);
+		else {
+			rc = string_eager(v, s->regs.rip, &in, 1, elem, si, di);
+			if (rc)
+				return rc;
+		}
 		v->pend = (struct kvm_pending){ PK_NONE, la, len, false };
 	} else if (run->mmio.is_write && wr->rip_after) {
 		struct store_match sm = { v, size, run->mmio.phys_addr, la, bits };
 
 		if (find_backwards(v, la, bits, match_store, &sm, &in, &len)) {
-			s->regs.rip -= len;
+			/*
+			 * A store wider than one MMIO fragment (16-byte SSE moves,
+			 * page-crossing stores) would exit again for the rest on the
+			 * next entry: retire those fragments now, the caller emulates
+			 * the whole store from this one exit.
+			 */
+			if (in.mem_size > size) {
+				rc = vcpu_flush(v);
+				if (rc)
+					return rc;
+			}
+			if (in.is_string) {
+				/* A store without REP: done, registers stepped past it. */
+				string_view_back(v, s->regs.rip - len, &in, 1, in.mem_size,
+						 in.mem_read, true);
+			} else {
+				s->regs.rip -= len;
+				run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+			}
 			la -= len;
-			run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
 		}
 		/* Not found: leave RIP where KVM has it, length 0; a re-run continues. */
 		v->pend = (struct kvm_pending){ PK_MMIO_WRITE, la, len, false };
 	} else {
+		enum pend_kind k = run->mmio.is_write ? PK_MMIO_WRITE : PK_MMIO_READ;
+
 		if (decoded)
 			len = in.len;
-		v->pend = (struct kvm_pending){ run->mmio.is_write ? PK_MMIO_WRITE : PK_MMIO_READ,
-						la, len, decoded && in.touches_vector };
+		/*
+		 * Only a plain load into a general register is finished by KVM the
+		 * way the caller finishes it (destination and RIP); an ALU, compare,
+		 * bit-test or exchange with memory also writes flags or memory, and
+		 * a vector load arrives in 8-byte fragments: KVM's own completion of
+		 * those must be retired before the caller's result goes in.
+		 */
+		if (k == PK_MMIO_READ && (!decoded || !in.plain_load))
+			k = PK_MMIO_RMW;
+		v->pend = (struct kvm_pending){ k, la, len, decoded && in.touches_vector };
 	}
 	fill_vp_context(v, &x->VpContext, len);
 	ma->InstructionByteCount = (UINT8)fill_bytes(v, la, ma->InstructionBytes);
@@ -780,7 +826,7 @@ static int resume_prepare(struct engine_vcpu *v)
 		if (rc)
 			return rc;
 		if (restore_fpu) {
-			rc = kvm_vcpu_ioctl(v, KVM_SET_FPU, &fpu, "KVM_SET_FPU");
+			rc = kvm_vcpu_fpu_write(v, &fpu);
 			if (rc)
 				return rc;
 		}

@@ -137,6 +137,44 @@ static int kvm_xsave_read(struct engine_vcpu *v, const struct xsave_layout *l, u
 	return 0;
 }
 
+/*
+ * kvm_vcpu_fpu_write: store the x87/SSE state (struct kvm_fpu) through the
+ * XSAVE area with XSTATE_BV bits 0 and 1 set. KVM_SET_FPU leaves XSTATE_BV as
+ * it was, and a component whose bit is clear is loaded in its init state, so
+ * XMM values written with it can reach the guest as zeros (seen on kvm_pvm;
+ * kvm-platform-facts §6). The legacy region's layout: SDM Vol.1 10.5.1.
+ */
+int kvm_vcpu_fpu_write(struct engine_vcpu *v, const struct kvm_fpu *f)
+{
+	const struct xsave_layout *l = layout_get();
+	uint64_t bv;
+	uint8_t *k;
+	int rc, i;
+
+	if (!l->kvm_size)
+		return kvm_vcpu_ioctl(v, KVM_SET_FPU, (void *)(uintptr_t)f, "KVM_SET_FPU");
+	rc = kvm_xsave_read(v, l, &k);
+	if (rc)
+		return rc;
+	memcpy(k + 0, &f->fcw, 2);
+	memcpy(k + 2, &f->fsw, 2);
+	k[4] = f->ftwx;
+	memcpy(k + 6, &f->last_opcode, 2);
+	memcpy(k + 8, &f->last_ip, 8);
+	memcpy(k + 16, &f->last_dp, 8);
+	memcpy(k + 24, &f->mxcsr, 4);
+	for (i = 0; i < 8; i++)
+		memcpy(k + 32 + 16 * i, f->fpr[i], 16);
+	for (i = 0; i < 16; i++)
+		memcpy(k + 160 + 16 * i, f->xmm[i], 16);
+	memcpy(&bv, k + XSAVE_HDR, 8);
+	bv |= 3;
+	memcpy(k + XSAVE_HDR, &bv, 8);
+	rc = kvm_vcpu_ioctl(v, KVM_SET_XSAVE, k, "KVM_SET_XSAVE");
+	free(k);
+	return rc;
+}
+
 int kvm_vcpu_get_xsave(struct engine_vcpu *v, void *buf, uint32_t size, uint32_t *written)
 {
 	const struct xsave_layout *l = layout_get();

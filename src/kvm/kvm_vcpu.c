@@ -155,7 +155,7 @@ int kvm_vcpu_reset(struct engine_vcpu *v)
 	x.nr_xcrs = 1;
 	x.xcrs[0].xcr = 0;
 	x.xcrs[0].value = 1;
-	rc = kvm_vcpu_ioctl(v, KVM_SET_FPU, &v->init_fpu, "KVM_SET_FPU");
+	rc = kvm_vcpu_fpu_write(v, &v->init_fpu);
 	if (!rc)
 		rc = kvm_vcpu_ioctl(v, KVM_SET_DEBUGREGS, &d, "KVM_SET_DEBUGREGS");
 	if (!rc && v->vm->host->caps.features)
@@ -573,7 +573,7 @@ int kvm_vcpu_set_regs(struct engine_vcpu *v, const WHV_REGISTER_NAME *names, uin
 	if (need & KS_APIC)
 		rc = kvm_apic_regs(v, names, count, NULL, values);
 	if (!rc && (touched & KS_FPU))
-		rc = kvm_vcpu_ioctl(v, KVM_SET_FPU, &fpu, "KVM_SET_FPU");
+		rc = kvm_vcpu_fpu_write(v, &fpu);
 	if (!rc && (touched & KS_DREGS))
 		rc = kvm_vcpu_ioctl(v, KVM_SET_DEBUGREGS, &dregs, "KVM_SET_DEBUGREGS");
 	if (!rc && (touched & KS_XCRS))

@@ -35,7 +35,7 @@ static void model_exit(struct model *m, enum kvm_flavour f, enum pend_kind k)
 
 static bool loads(enum pend_kind k)
 {
-	return k == PK_IN || k == PK_MMIO_READ || k == PK_MSR;
+	return k == PK_IN || k == PK_MMIO_READ || k == PK_MSR || k == PK_MMIO_RMW;
 }
 
 /* One KVM_RUN: sync regs first (if dirty), then the completion (x86.c, kvm_arch_vcpu_ioctl_run). */
@@ -131,11 +131,11 @@ static void check(enum kvm_flavour f, enum pend_kind k, int action)
 Test(kvm_complete, every_flavour_kind_and_caller_action_ends_in_the_callers_view)
 {
 	static const enum pend_kind kinds[] = { PK_OUT, PK_IN, PK_MMIO_READ, PK_MMIO_WRITE,
-						PK_MSR };
+						PK_MSR, PK_MMIO_RMW };
 	int f, k, a;
 
 	for (f = 0; f < KVM_FLAVOUR_COUNT; f++)
-		for (k = 0; k < 5; k++)
+		for (k = 0; k < 6; k++)
 			for (a = 0; a < 4; a++)
 				check((enum kvm_flavour)f, kinds[k], a);
 }
@@ -189,4 +189,7 @@ Test(kvm_complete, table_rows_match_the_documented_behaviour)
 	cr_assert_eq(kvm_exit_rules[KVM_FLAVOUR_AT][PK_MSR].completion, KC_DATA);
 	cr_assert_eq(kvm_exit_rules[KVM_FLAVOUR_AFTER][PK_MSR].completion, KC_DATA);
 	cr_assert_not(kvm_exit_rules[KVM_FLAVOUR_AFTER][PK_MSR].rip_after);
+	/* Loads that are not plain MOVs into a GPR are always retired first. */
+	cr_assert_eq(kvm_exit_rules[KVM_FLAVOUR_AT][PK_MMIO_RMW].completion, KC_ALWAYS);
+	cr_assert_eq(kvm_exit_rules[KVM_FLAVOUR_AFTER][PK_MMIO_RMW].completion, KC_ALWAYS);
 }

@@ -89,6 +89,7 @@ struct engine_vm {
 	pthread_mutex_t irq_lock;      /* level-triggered routes */
 	uint64_t tsc_ns_mult;          /* ns per TSC tick, 32.32 fixed point */
 	uint64_t msr_exits_on;         /* user-space MSR exit reasons enabled (kvm_msr.c) */
+	bool msr_filter_on;            /* an MSR filter with ranges is installed */
 	uint64_t exception_exits;      /* vectors that exit (#DB, #BP), 0 when ExceptionExit is off */
 	atomic_uint debug_gen;         /* bumped when exception exits change */
 	struct kvm_msi level[24];

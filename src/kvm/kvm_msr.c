@@ -53,6 +53,13 @@ int kvm_vm_set_exits(struct engine_vm *vm, uint64_t extended_vm_exits, uint64_t 
 			return err_sys(-errno, "KVM_ENABLE_CAP(KVM_CAP_X86_USER_SPACE_MSR)");
 		vm->msr_exits_on = reasons;
 	}
+	/*
+	 * Installing a filter makes KVM wait for an SRCU grace period
+	 * (kvm_vm_ioctl_set_msr_filter): worth avoiding on every partition
+	 * setup when none is wanted and none was installed.
+	 */
+	if (!reasons && !vm->msr_filter_on)
+		return 0;
 	memset(&filter, 0, sizeof(filter));
 	filter.flags = KVM_MSR_FILTER_DEFAULT_ALLOW;
 	for (i = 0; reasons && i < sizeof(named) / sizeof(named[0]); i++) {
@@ -67,5 +74,6 @@ int kvm_vm_set_exits(struct engine_vm *vm, uint64_t extended_vm_exits, uint64_t 
 	/* An empty filter with DEFAULT_ALLOW removes any earlier one (api.rst). */
 	if (ioctl(vm->fd, KVM_X86_SET_MSR_FILTER, &filter))
 		return err_sys(-errno, "KVM_X86_SET_MSR_FILTER");
+	vm->msr_filter_on = n != 0;
 	return 0;
 }

@@ -500,7 +500,14 @@ static int exit_io(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x)
 	struct kvm_sync_regs *s = &run->s.regs;
 	bool out_after = kvm_exit_rules[v->vm->flavour][PK_OUT].rip_after;
 	WHV_X64_IO_PORT_ACCESS_CONTEXT *io = &x->IoPortAccess;
-	struct io_match m = { run->io.port, run->io.size, out_after, &s->regs };
+	/*
+	 * kvm_run's exit fields are a union: completing a string element below
+	 * may exit again (an INS into MMIO) and overwrite them. Keep them.
+	 */
+	const uint16_t port = run->io.port;
+	const uint8_t size = run->io.size;
+	const uint32_t count = run->io.count;
+	struct io_match m = { port, size, out_after, &s->regs };
 	bool is_out = run->io.direction == KVM_EXIT_IO_OUT;
 	int bits = mode_bits(&s->sregs, s->regs.rflags);
 	uint64_t la = linear_of(s->sregs.cs.base, s->regs.rip, bits);
@@ -524,7 +531,7 @@ static int exit_io(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x)
 		in = fwd;
 		len = in.len;
 		if (in.is_string) {
-			rc = string_eager(v, s->regs.rip, &in, run->io.count, run->io.size, false,
+			rc = string_eager(v, s->regs.rip, &in, count, size, false,
 					  true);
 			if (rc)
 				return rc;
@@ -537,10 +544,10 @@ static int exit_io(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x)
 		len = in.len;
 		v->pend = (struct kvm_pending){ PK_OUT, la, len, false };
 	} else if (fwd_ok && fwd.is_out && fwd.is_string && fwd.rep &&
-		   fwd.mem_size == run->io.size) {
+		   fwd.mem_size == size) {
 		in = fwd;
 		len = in.len;
-		string_out_view(v, s->regs.rip, &in, run->io.count, run->io.size);
+		string_out_view(v, s->regs.rip, &in, count, size);
 		v->pend = (struct kvm_pending){ PK_NONE, la, len, false };
 	} else {
 		found = find_backwards(v, la, bits, match_out, &m, &in, &len);
@@ -548,8 +555,8 @@ static int exit_io(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x)
 			/* Windows reports the OUT itself, not yet done: RIP back at it. */
 			la -= len;
 			if (in.is_string) {
-				string_out_view(v, s->regs.rip - len, &in, run->io.count,
-						run->io.size);
+				string_out_view(v, s->regs.rip - len, &in, count,
+						size);
 				v->pend = (struct kvm_pending){ PK_NONE, la, len, false };
 			} else {
 				s->regs.rip -= len;
@@ -570,10 +577,10 @@ static int exit_io(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x)
 	io->InstructionByteCount = fill_bytes(v, la, io->InstructionBytes);
 	io->AccessInfo.AsUINT32 = 0;
 	io->AccessInfo.IsWrite = is_out;
-	io->AccessInfo.AccessSize = run->io.size;
+	io->AccessInfo.AccessSize = size;
 	io->AccessInfo.StringOp = in.is_string;
 	io->AccessInfo.RepPrefix = in.rep;
-	io->PortNumber = run->io.port;
+	io->PortNumber = port;
 	io->Rax = s->regs.rax;
 	io->Rcx = s->regs.rcx;
 	io->Rsi = s->regs.rsi;
@@ -591,7 +598,10 @@ static int exit_mmio(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x)
 	WHV_MEMORY_ACCESS_CONTEXT *ma = &x->MemoryAccess;
 	int bits = mode_bits(&s->sregs, s->regs.rflags);
 	uint64_t la = linear_of(s->sregs.cs.base, s->regs.rip, bits);
+	/* Kept: retiring KVM's completion below may exit again and reuse kvm_run. */
 	uint8_t len = 0, size = (uint8_t)run->mmio.len;
+	const uint64_t gpa = run->mmio.phys_addr;
+	const bool is_write = run->mmio.is_write;
 	struct insn in;
 	bool decoded;
 	uint32_t n;
@@ -603,7 +613,7 @@ static int exit_mmio(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x)
 	win_load(v, la);
 	at = win_at(v, la, &n);
 	decoded = decode_cached(v, at, n < 15 ? n : 15, bits, &in) == 0;
-	if (decoded && in.is_string && (!run->mmio.is_write || in.rep)) {
+	if (decoded && in.is_string && (!is_write || in.rep)) {
 		/*
 		 * String MMIO with RIP at the instruction: a read, or a REP store
 		 * (KVM restarts REP string instructions after every element, the
@@ -615,7 +625,7 @@ static int exit_mmio(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x)
 		uint8_t elem = in.mem_size ? in.mem_size : size;
 
 		len = in.len;
-		if (run->mmio.is_write)
+		if (is_write)
 			string_view_back(v, s->regs.rip, &in, 1, elem, si, di);
 		else {
 			rc = string_eager(v, s->regs.rip, &in, 1, elem, si, di);
@@ -623,8 +633,8 @@ static int exit_mmio(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x)
 				return rc;
 		}
 		v->pend = (struct kvm_pending){ PK_NONE, la, len, false };
-	} else if (run->mmio.is_write && wr->rip_after) {
-		struct store_match sm = { v, size, run->mmio.phys_addr, la, bits };
+	} else if (is_write && wr->rip_after) {
+		struct store_match sm = { v, size, gpa, la, bits };
 
 		if (find_backwards(v, la, bits, match_store, &sm, &in, &len)) {
 			/*
@@ -651,7 +661,7 @@ static int exit_mmio(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x)
 		/* Not found: leave RIP where KVM has it, length 0; a re-run continues. */
 		v->pend = (struct kvm_pending){ PK_MMIO_WRITE, la, len, false };
 	} else {
-		enum pend_kind k = run->mmio.is_write ? PK_MMIO_WRITE : PK_MMIO_READ;
+		enum pend_kind k = is_write ? PK_MMIO_WRITE : PK_MMIO_READ;
 
 		if (decoded)
 			len = in.len;
@@ -669,10 +679,10 @@ static int exit_mmio(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x)
 	fill_vp_context(v, &x->VpContext, len);
 	ma->InstructionByteCount = (UINT8)fill_bytes(v, la, ma->InstructionBytes);
 	ma->AccessInfo.AsUINT32 = 0;
-	ma->AccessInfo.AccessType = run->mmio.is_write ? WHvMemoryAccessWrite : WHvMemoryAccessRead;
+	ma->AccessInfo.AccessType = is_write ? WHvMemoryAccessWrite : WHvMemoryAccessRead;
 	ma->AccessInfo.GpaUnmapped = v->vm->cfg.gpa_flags(v->vm->cfg.owner,
-							  run->mmio.phys_addr) < 0;
-	ma->Gpa = run->mmio.phys_addr;
+							  gpa) < 0;
+	ma->Gpa = gpa;
 	return 0;
 }
 

@@ -458,15 +458,16 @@ static int cpuid_list_set(struct whp_partition *p, WHV_PARTITION_PROPERTY_CODE c
 	for (i = 0; i < n; i++) {
 		if (v2) {
 			memcpy(&list[i], (const uint8_t *)buf + i * esize, esize);
-			if ((uint32_t)list[i].Flags & ~3u) {
+			unsigned flags = (unsigned)list[i].Flags, vp = list[i].VpIndex;
+
+			if (flags & ~3u) {
 				free(list);
-				return err_set(-EINVAL, "unknown CPUID result flags 0x%x",
-					       (unsigned)list[i].Flags);
+				return err_set(-EINVAL, "unknown CPUID result flags 0x%x", flags);
 			}
-			if ((list[i].Flags & WHvX64CpuidResult2FlagVpSpecific) &&
-			    p->processor_count && list[i].VpIndex >= p->processor_count) {
+			if ((flags & WHvX64CpuidResult2FlagVpSpecific) && p->processor_count &&
+			    vp >= p->processor_count) {
 				free(list);
-				return err_set(-EINVAL, "CPUID result for VP %u", list[i].VpIndex);
+				return err_set(-EINVAL, "CPUID result for VP %u", vp);
 			}
 		} else {
 			WHV_X64_CPUID_RESULT r;

@@ -142,19 +142,13 @@ static int lapic_call(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex, void *out,
 
 	if (!p)
 		return OE_HANDLE;
-	pthread_mutex_lock(&p->lock);
-	rc = partition_vp(p, VpIndex, &vp);
-	if (rc == 0 && vp->running)
-		rc = err_set(OE_INVALID_VP_STATE, "VP %u is running", VpIndex);
-	if (rc == 0)
-		pthread_mutex_lock(&vp->op_lock);
-	pthread_mutex_unlock(&p->lock);
+	rc = partition_vp_enter(p, VpIndex, &vp);
 	if (rc == 0) {
 		if (in)
 			rc = p->ops->vcpu_set_lapic(vp->vcpu, in, size);
 		else
 			rc = p->ops->vcpu_get_lapic(vp->vcpu, out, size, written);
-		pthread_mutex_unlock(&vp->op_lock);
+		partition_vp_leave(vp);
 	}
 	partition_put(p);
 	return rc;

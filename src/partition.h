@@ -56,4 +56,14 @@ void partition_put(struct whp_partition *p);
  */
 int partition_vp(struct whp_partition *p, uint32_t index, struct whp_vp **out);
 
+/*
+ * partition_vp_enter: (p) referenced, VP (index) existing and not inside its
+ * run: returns 0 with the VP's op_lock held (partition_vp_leave releases it)
+ * and the VP in (*out); OE_INVALID_VP_STATE while it runs (KVM would block
+ * the call until the run ends), other OE codes for a bad index or VP. Takes
+ * no partition lock: the register path after every exit uses it.
+ */
+int partition_vp_enter(struct whp_partition *p, UINT32 index, struct whp_vp **out);
+void partition_vp_leave(struct whp_vp *vp);
+
 #endif

@@ -5,33 +5,6 @@
 #include "internal.h"
 #include "partition.h"
 
-/*
- * Enter a VP for an engine call: look it up and refuse it while it runs
- * (WHV_E_INVALID_VP_STATE, as WHP documents for state calls on a running VP).
- * On success the VP's op_lock is held; vp_leave releases it. The same rule as
- * the register calls (vp.c).
- */
-static int vp_enter(struct whp_partition *p, UINT32 VpIndex, struct whp_vp **out)
-{
-	struct whp_vp *vp;
-	int rc;
-
-	pthread_mutex_lock(&p->lock);
-	rc = partition_vp(p, VpIndex, &vp);
-	if (rc == 0 && vp->running)
-		rc = err_set(OE_INVALID_VP_STATE, "VP %u is running", VpIndex);
-	if (rc == 0)
-		pthread_mutex_lock(&vp->op_lock);
-	pthread_mutex_unlock(&p->lock);
-	*out = vp;
-	return rc;
-}
-
-static void vp_leave(struct whp_vp *vp)
-{
-	pthread_mutex_unlock(&vp->op_lock);
-}
-
 /* ------------------------------------------------------------------------ */
 /* XSAVE and the generic VP state                                            */
 /* ------------------------------------------------------------------------ */
@@ -93,14 +66,14 @@ static int state_get(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex,
 		rc = state_refused(type);
 		goto out;
 	}
-	rc = vp_enter(p, VpIndex, &vp);
+	rc = partition_vp_enter(p, VpIndex, &vp);
 	if (rc)
 		goto out;
 	if (k == SK_XSAVE)
 		rc = p->ops->vcpu_get_xsave(vp->vcpu, Buffer, size, written);
 	else
 		rc = p->ops->vcpu_get_lapic(vp->vcpu, Buffer, size, written);
-	vp_leave(vp);
+	partition_vp_leave(vp);
 out:
 	partition_put(p);
 	return rc;
@@ -128,14 +101,14 @@ static int state_set(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex,
 		rc = state_refused(type);
 		goto out;
 	}
-	rc = vp_enter(p, VpIndex, &vp);
+	rc = partition_vp_enter(p, VpIndex, &vp);
 	if (rc)
 		goto out;
 	if (k == SK_XSAVE)
 		rc = p->ops->vcpu_set_xsave(vp->vcpu, Buffer, size);
 	else
 		rc = p->ops->vcpu_set_lapic(vp->vcpu, Buffer, size);
-	vp_leave(vp);
+	partition_vp_leave(vp);
 out:
 	partition_put(p);
 	return rc;
@@ -193,11 +166,11 @@ OPENWHP_API HRESULT WINAPI WHvGetVirtualProcessorCpuidOutput(WHV_PARTITION_HANDL
 		rc = err_set(OE_POINTER, "CpuidOutput is NULL");
 		goto out;
 	}
-	rc = vp_enter(p, VpIndex, &vp);
+	rc = partition_vp_enter(p, VpIndex, &vp);
 	if (rc)
 		goto out;
 	rc = p->ops->vcpu_get_cpuid(vp->vcpu, Eax, Ecx, CpuidOutput);
-	vp_leave(vp);
+	partition_vp_leave(vp);
 out:
 	partition_put(p);
 	return api_return(rc);
@@ -224,11 +197,11 @@ OPENWHP_API HRESULT WINAPI WHvGetVirtualProcessorCounters(WHV_PARTITION_HANDLE P
 		rc = err_set(OE_POINTER, "Buffer is NULL");
 		goto out;
 	}
-	rc = vp_enter(p, VpIndex, &vp);
+	rc = partition_vp_enter(p, VpIndex, &vp);
 	if (rc)
 		goto out;
 	rc = p->ops->vcpu_get_counters(vp->vcpu, CounterSet, Buffer, BufferSizeInBytes, &written);
-	vp_leave(vp);
+	partition_vp_leave(vp);
 	/* BytesWritten is optional; on a short buffer it tells the size needed. */
 	if (BytesWritten && (rc == 0 || rc == OE_INSUFFICIENT_BUFFER))
 		*BytesWritten = written;
@@ -439,11 +412,11 @@ OPENWHP_API HRESULT WINAPI WHvTranslateGva(WHV_PARTITION_HANDLE Partition, UINT3
 		rc = err_set(-EINVAL, "unknown translate flags 0x%llx", (unsigned long long)flags);
 		goto out;
 	}
-	rc = vp_enter(p, VpIndex, &vp);
+	rc = partition_vp_enter(p, VpIndex, &vp);
 	if (rc)
 		goto out;
 	rc = translate(p, vp, Gva, (uint32_t)flags, &result, &gpa);
-	vp_leave(vp);
+	partition_vp_leave(vp);
 	/* A failed translation is still S_OK: the outcome is the ResultCode (WHP docs). */
 	if (rc == 0) {
 		*TranslationResult = result;

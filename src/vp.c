@@ -97,43 +97,6 @@ OPENWHP_API HRESULT WINAPI WHvDeleteVirtualProcessor(WHV_PARTITION_HANDLE Partit
 	return api_return(rc);
 }
 
-/*
- * Enter a VP for an engine call: look it up and refuse it while it runs
- * (WHV_E_INVALID_VP_STATE, as WHP documents for state calls on a running VP).
- * On success the VP's op_lock is held; vp_leave releases it.
- */
-static int vp_enter(struct whp_partition *p, UINT32 VpIndex, struct whp_vp **out)
-{
-	struct whp_vp *vp;
-
-	/*
-	 * No partition lock on this path (the register calls a VMM makes after
-	 * every exit): our reference keeps the partition and its VP array alive,
-	 * setup never reverts, and a VP's existence changes only under its
-	 * op_lock. A running VP is refused at once rather than waited for.
-	 */
-	if (!__atomic_load_n(&p->setup, __ATOMIC_ACQUIRE))
-		return err_set(OE_INVALID_STATE, "the partition is not set up");
-	if (VpIndex >= p->processor_count)
-		return err_set(-EINVAL, "VP index %u is not below the processor count %u", VpIndex,
-			       p->processor_count);
-	vp = &p->vps[VpIndex];
-	if (__atomic_load_n(&vp->running, __ATOMIC_ACQUIRE))
-		return err_set(OE_INVALID_VP_STATE, "VP %u is running", VpIndex);
-	pthread_mutex_lock(&vp->op_lock);
-	if (!vp->exists) {
-		pthread_mutex_unlock(&vp->op_lock);
-		return err_set(OE_VP_DOES_NOT_EXIST, "VP %u does not exist", VpIndex);
-	}
-	*out = vp;
-	return 0;
-}
-
-static void vp_leave(struct whp_vp *vp)
-{
-	pthread_mutex_unlock(&vp->op_lock);
-}
-
 OPENWHP_API HRESULT WINAPI WHvRunVirtualProcessor(WHV_PARTITION_HANDLE Partition,
 	UINT32 VpIndex, VOID *ExitContext, UINT32 ExitContextSizeInBytes)
 {
@@ -215,14 +178,14 @@ static int regs_call(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex,
 		rc = err_set(OE_POINTER, "RegisterNames or RegisterValues is NULL");
 		goto out;
 	}
-	rc = vp_enter(p, VpIndex, &vp);
+	rc = partition_vp_enter(p, VpIndex, &vp);
 	if (rc)
 		goto out;
 	if (out)
 		rc = p->ops->vcpu_get_regs(vp->vcpu, names, count, out);
 	else
 		rc = p->ops->vcpu_set_regs(vp->vcpu, names, count, in);
-	vp_leave(vp);
+	partition_vp_leave(vp);
 out:
 	partition_put(p);
 	return rc;

@@ -138,5 +138,8 @@ int main(void)
 	       (unsigned)(rax_b & 0xFF));
 	EXAMPLE_CHECK(WHvDeletePartition(a));
 	EXAMPLE_CHECK(WHvDeletePartition(b));
+	free(snap.ram);
+	munmap(ram_a, RAM_SIZE);
+	munmap(ram_b, RAM_SIZE);
 	return 0;
 }

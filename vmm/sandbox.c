@@ -229,6 +229,15 @@ static void sandbox_sigsys(int sig, siginfo_t *si, void *uc)
 	_exit(128 + SIGSYS); /* not reached */
 }
 
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+/*
+ * Sanitizer runtimes make system calls of their own that the run loop never
+ * makes (sigaltstack, LeakSanitizer's stop-the-world tracer at exit): a build
+ * with them runs unconfined, and its e2e test of the filter reports a skip.
+ */
+#define SANDBOX_UNDER_SANITIZER 1
+#endif
+
 int sandbox_enter(sandbox_violation_fn on_violation)
 {
 	struct sandbox_prog p;
@@ -236,6 +245,9 @@ int sandbox_enter(sandbox_violation_fn on_violation)
 	struct sigaction sa;
 	int rc;
 
+#ifdef SANDBOX_UNDER_SANITIZER
+	return 0;
+#endif
 	rc = sandbox_build(&p);
 	if (rc)
 		return rc;

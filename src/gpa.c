@@ -28,7 +28,7 @@ OPENWHP_API HRESULT WINAPI WHvMapGpaRange(WHV_PARTITION_HANDLE Partition, VOID *
 
 	err_clear();
 	if (!p)
-		return api_return(OE_HANDLE);
+		return partition_bad_handle(Partition);
 	rc = range_check(GuestAddress, SizeInBytes);
 	if (rc)
 		goto out;
@@ -81,7 +81,7 @@ OPENWHP_API HRESULT WINAPI WHvUnmapGpaRange(WHV_PARTITION_HANDLE Partition,
 
 	err_clear();
 	if (!p)
-		return api_return(OE_HANDLE);
+		return partition_bad_handle(Partition);
 	rc = range_check(GuestAddress, SizeInBytes);
 	if (rc)
 		goto out;

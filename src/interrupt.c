@@ -13,7 +13,7 @@ OPENWHP_API HRESULT WINAPI WHvRequestInterrupt(WHV_PARTITION_HANDLE Partition,
 
 	err_clear();
 	if (!p)
-		return api_return(OE_HANDLE);
+		return partition_bad_handle(Partition);
 	if (!Interrupt) {
 		rc = err_set(OE_POINTER, "Interrupt is NULL");
 		goto out;
@@ -76,7 +76,7 @@ OPENWHP_API HRESULT WINAPI WHvGetInterruptTargetVpSet(WHV_PARTITION_HANDLE Parti
 
 	err_clear();
 	if (!p)
-		return api_return(OE_HANDLE);
+		return partition_bad_handle(Partition);
 	if (!TargetVps || !TargetVpCount) {
 		rc = err_set(OE_POINTER, "TargetVps or TargetVpCount is NULL");
 		goto out;

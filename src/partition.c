@@ -66,6 +66,11 @@ struct whp_partition *partition_get(WHV_PARTITION_HANDLE handle)
 	return p;
 }
 
+HRESULT partition_bad_handle(WHV_PARTITION_HANDLE handle)
+{
+	return api_return(err_set(OE_HANDLE, "not a live partition handle: %p", (void *)handle));
+}
+
 void partition_put(struct whp_partition *p)
 {
 	pthread_mutex_lock(&registry_lock);
@@ -205,7 +210,7 @@ OPENWHP_API HRESULT WINAPI WHvSetupPartition(WHV_PARTITION_HANDLE Partition)
 
 	err_clear();
 	if (!p)
-		return api_return(OE_HANDLE);
+		return partition_bad_handle(Partition);
 	pthread_mutex_lock(&p->lock);
 	if (p->setup) {
 		rc = err_set(OE_INVALID_STATE, "the partition is already set up");
@@ -278,7 +283,7 @@ OPENWHP_API HRESULT WINAPI WHvResetPartition(WHV_PARTITION_HANDLE Partition)
 
 	err_clear();
 	if (!p)
-		return api_return(OE_HANDLE);
+		return partition_bad_handle(Partition);
 	pthread_mutex_lock(&p->lock);
 	if (!p->setup) {
 		rc = err_set(OE_INVALID_STATE, "the partition is not set up");
@@ -323,8 +328,14 @@ OPENWHP_API HRESULT WINAPI WHvDeletePartition(WHV_PARTITION_HANDLE Partition)
 		return api_return(err_set(OE_HANDLE, "not a live partition handle: %p",
 					  (void *)Partition));
 
-	/* Kick every running VP out of its run so its API call can return. */
+	/*
+	 * Kick every running VP out of its run so its API call can return, and
+	 * let no run start after this sweep: a run that took its reference
+	 * before the delete but reaches the partition lock after it would enter
+	 * the guest with no cancel coming, and the wait below would never end.
+	 */
 	pthread_mutex_lock(&p->lock);
+	p->dying = true;
 	for (v = 0; p->vps && v < p->processor_count; v++)
 		if (p->vps[v].exists && p->vps[v].running)
 			p->ops->vcpu_cancel(p->vps[v].vcpu);
@@ -381,7 +392,7 @@ OPENWHP_API HRESULT WINAPI WHvGetPartitionProperty(WHV_PARTITION_HANDLE Partitio
 
 	err_clear();
 	if (!p)
-		return api_return(OE_HANDLE);
+		return partition_bad_handle(Partition);
 	memset(&v, 0, sizeof(v));
 	size = property_size(PropertyCode);
 	if (size == UINT32_MAX || PropertyCode == WHvPartitionPropertyCodeCpuidExitList ||
@@ -622,7 +633,7 @@ OPENWHP_API HRESULT WINAPI WHvSetPartitionProperty(WHV_PARTITION_HANDLE Partitio
 
 	err_clear();
 	if (!p)
-		return api_return(OE_HANDLE);
+		return partition_bad_handle(Partition);
 	size = property_size(PropertyCode);
 	if (size == UINT32_MAX) {
 		rc = err_set(OE_UNKNOWN_PROPERTY, "property 0x%x is not supported",

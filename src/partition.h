@@ -21,6 +21,7 @@ struct whp_partition {
 	pthread_cond_t released;       /* refs dropped to zero while deleting */
 	unsigned refs;                 /* API calls in flight (registry lock) */
 	bool deleting;
+	bool dying;                    /* delete swept the VPs: no new run (partition lock) */
 	bool setup;
 
 	/* Properties (WHV_PARTITION_PROPERTY_CODE). */
@@ -48,6 +49,9 @@ struct whp_partition {
  */
 struct whp_partition *partition_get(WHV_PARTITION_HANDLE handle);
 void partition_put(struct whp_partition *p);
+
+/* partition_bad_handle: the failure of a call given a dead handle, with its text. */
+HRESULT partition_bad_handle(WHV_PARTITION_HANDLE handle);
 
 /*
  * partition_vp: the VP (index) of a set-up partition, with the partition lock

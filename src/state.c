@@ -161,7 +161,7 @@ OPENWHP_API HRESULT WINAPI WHvGetVirtualProcessorCpuidOutput(WHV_PARTITION_HANDL
 	err_clear();
 	p = partition_get(Partition);
 	if (!p)
-		return api_return(OE_HANDLE);
+		return partition_bad_handle(Partition);
 	if (!CpuidOutput) {
 		rc = err_set(OE_POINTER, "CpuidOutput is NULL");
 		goto out;
@@ -192,7 +192,7 @@ OPENWHP_API HRESULT WINAPI WHvGetVirtualProcessorCounters(WHV_PARTITION_HANDLE P
 	err_clear();
 	p = partition_get(Partition);
 	if (!p)
-		return api_return(OE_HANDLE);
+		return partition_bad_handle(Partition);
 	if (BufferSizeInBytes && !Buffer) {
 		rc = err_set(OE_POINTER, "Buffer is NULL");
 		goto out;
@@ -221,7 +221,7 @@ OPENWHP_API HRESULT WINAPI WHvGetPartitionCounters(WHV_PARTITION_HANDLE Partitio
 	err_clear();
 	p = partition_get(Partition);
 	if (!p)
-		return api_return(OE_HANDLE);
+		return partition_bad_handle(Partition);
 	if (CounterSet != WHvPartitionCounterSetMemory) {
 		rc = err_set(-EINVAL, "unknown partition counter set %d", (int)CounterSet);
 		goto out;
@@ -270,7 +270,7 @@ OPENWHP_API HRESULT WINAPI WHvSuspendPartitionTime(WHV_PARTITION_HANDLE Partitio
 	err_clear();
 	p = partition_get(Partition);
 	if (!p)
-		return api_return(OE_HANDLE);
+		return partition_bad_handle(Partition);
 	/*
 	 * No VP may be running (WHvSuspendPartitionTime docs). The partition
 	 * lock keeps any VP from starting a run until the TSCs are saved; a run
@@ -297,7 +297,7 @@ OPENWHP_API HRESULT WINAPI WHvResumePartitionTime(WHV_PARTITION_HANDLE Partition
 	err_clear();
 	p = partition_get(Partition);
 	if (!p)
-		return api_return(OE_HANDLE);
+		return partition_bad_handle(Partition);
 	pthread_mutex_lock(&p->lock);
 	if (!p->setup) {
 		rc = err_set(OE_INVALID_STATE, "the partition is not set up");
@@ -403,7 +403,7 @@ OPENWHP_API HRESULT WINAPI WHvTranslateGva(WHV_PARTITION_HANDLE Partition, UINT3
 	err_clear();
 	p = partition_get(Partition);
 	if (!p)
-		return api_return(OE_HANDLE);
+		return partition_bad_handle(Partition);
 	if (!TranslationResult || !Gpa) {
 		rc = err_set(OE_POINTER, "TranslationResult or Gpa is NULL");
 		goto out;
@@ -442,7 +442,7 @@ OPENWHP_API HRESULT WINAPI WHvQueryGpaRangeDirtyBitmap(WHV_PARTITION_HANDLE Part
 	err_clear();
 	p = partition_get(Partition);
 	if (!p)
-		return api_return(OE_HANDLE);
+		return partition_bad_handle(Partition);
 	if (!IS_PAGE_ALIGNED(GuestAddress) || !RangeSizeInBytes ||
 	    !IS_PAGE_ALIGNED(RangeSizeInBytes) || GuestAddress + RangeSizeInBytes < GuestAddress) {
 		rc = err_set(-EINVAL, "GPA 0x%llx size 0x%llx: not whole 4 KiB pages",

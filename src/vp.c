@@ -79,7 +79,7 @@ OPENWHP_API HRESULT WINAPI WHvDeleteVirtualProcessor(WHV_PARTITION_HANDLE Partit
 
 	err_clear();
 	if (!p)
-		return api_return(OE_HANDLE);
+		return partition_bad_handle(Partition);
 	pthread_mutex_lock(&p->lock);
 	rc = partition_vp(p, VpIndex, &vp);
 	if (rc == 0 && vp->running)
@@ -106,7 +106,7 @@ OPENWHP_API HRESULT WINAPI WHvRunVirtualProcessor(WHV_PARTITION_HANDLE Partition
 
 	err_clear();
 	if (!p)
-		return api_return(OE_HANDLE);
+		return partition_bad_handle(Partition);
 	if (!ExitContext) {
 		rc = err_set(OE_POINTER, "ExitContext is NULL");
 		goto out_put;
@@ -118,7 +118,8 @@ OPENWHP_API HRESULT WINAPI WHvRunVirtualProcessor(WHV_PARTITION_HANDLE Partition
 		goto out_put;
 	}
 	pthread_mutex_lock(&p->lock);
-	rc = partition_vp(p, VpIndex, &vp);
+	rc = p->dying ? err_set(OE_HANDLE, "the partition is being deleted")
+		      : partition_vp(p, VpIndex, &vp);
 	if (rc == 0 && vp->running)
 		rc = err_set(OE_INVALID_VP_STATE, "VP %u is already running", VpIndex);
 	if (rc == 0)
@@ -148,7 +149,7 @@ OPENWHP_API HRESULT WINAPI WHvCancelRunVirtualProcessor(WHV_PARTITION_HANDLE Par
 
 	err_clear();
 	if (!p)
-		return api_return(OE_HANDLE);
+		return partition_bad_handle(Partition);
 	if (Flags) {
 		rc = err_set(-EINVAL, "Flags must be 0");
 		goto out;

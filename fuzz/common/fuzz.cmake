@@ -1,4 +1,4 @@
-# Fuzz target helper: a libFuzzer binary (clang fuzz builds) and a replay binary (every build).
+# openwhp_fuzz_target(): a libFuzzer binary (clang fuzz builds) and a replay binary (every build).
 #
 # openwhp_fuzz_target(<name> SOURCES <files> [LIBS <targets>] CORPUS <dir>
 #                     [RANDOM <n>] [MAX_LEN <bytes>] [SECONDS <s>] [LABELS <labels>])

@@ -33,9 +33,9 @@ void shim_fail(const char *file, int line, const char *expr, const char *fmt, ..
 	}                                                                        \
 	static void suite##_##name(void)
 
-#define cr_assert(cond, ...)                                                  \
-	do {                                                                  \
-		if (!(cond))                                                  \
+#define cr_assert(cond, ...)                                                   \
+	do {                                                                   \
+		if (!(cond))                                                   \
 			shim_fail(__FILE__, __LINE__, #cond, " " __VA_ARGS__); \
 	} while (0)
 #define cr_assert_eq(a, b, ...)	    cr_assert((a) == (b), __VA_ARGS__)

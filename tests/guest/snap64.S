@@ -54,8 +54,14 @@ entry:
 
 	mov	$SNAP_HALF, %eax
 	REC SNAP_HALF_REC, outl %eax, $WHPT_PORT_REPORT
+	/*
+	 * Wait for the interrupt the host sends after the snapshot. STI's
+	 * shadow covers the HLT, so the interrupt is taken at the HLT (the
+	 * frame on the stack holds the same RIP in both copies); with LAPIC
+	 * emulation the HLT waits inside the run until it comes.
+	 */
 	sti
-	/* wait for the interrupt the host sends after the snapshot */
+	hlt
 2:	cmpl	$0, COUNTER
 	je	2b
 	cli

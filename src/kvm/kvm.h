@@ -94,6 +94,7 @@ struct engine_vm {
 	atomic_uint debug_gen;         /* bumped when exception exits change */
 	struct kvm_msi level[24];
 	uint32_t nlevel;
+	atomic_uint level_owed[256];   /* EOIs still owed per level-triggered vector */
 	struct kvm_host *host;
 	struct engine_vm_config cfg;
 	enum kvm_flavour flavour;

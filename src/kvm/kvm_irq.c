@@ -142,8 +142,12 @@ int kvm_vm_request_interrupt(struct engine_vm *vm, const WHV_INTERRUPT_CONTROL *
 		if (rc)
 			return rc;
 	}
-	if (ioctl(vm->fd, KVM_SIGNAL_MSI, &msi) < 0)
+	rc = ioctl(vm->fd, KVM_SIGNAL_MSI, &msi);
+	if (rc < 0)
 		return err_sys(-errno, "KVM_SIGNAL_MSI");
+	/* Each APIC it reached owes one EOI of that vector (kvm_run.c counts them). */
+	if (ctl->TriggerMode == WHvX64InterruptTriggerModeLevel && ctl->Type <= 1)
+		atomic_fetch_add(&vm->level_owed[ctl->Vector & 0xFF], (unsigned)rc);
 	/*
 	 * INIT and SIPI change a vCPU's MP state, but on some KVMs (kvm_pvm:
 	 * kvm-platform-facts §3) a vCPU thread already blocked in KVM_RUN is not

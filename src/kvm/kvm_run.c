@@ -1144,6 +1144,21 @@ static int vcpu_run_once(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x, uint
 		}
 		if (v->run->exit_reason == KVM_EXIT_INTR)
 			continue;
+		/*
+		 * An EOI exit is reported once per delivery of a level-triggered
+		 * interrupt WHvRequestInterrupt sent. Under load kvm_pvm was seen
+		 * to report one EOI twice; an EOI nothing is owed for is no news
+		 * for the caller's IOAPIC (it would re-deliver a line twice).
+		 */
+		if (v->run->exit_reason == KVM_EXIT_IOAPIC_EOI) {
+			atomic_uint *owed = &v->vm->level_owed[v->run->eoi.vector & 0xFF];
+			unsigned n = atomic_load(owed);
+
+			while (n && !atomic_compare_exchange_weak(owed, &n, n - 1))
+				;
+			if (!n)
+				continue;
+		}
 		if (v->run->exit_reason == KVM_EXIT_DEBUG) {
 			/*
 			 * A #DB or #BP the caller asked to see comes first, except

@@ -75,21 +75,21 @@ typedef struct WHV_EMULATOR_IO_ACCESS_INFO {
  * the advanced RIP through the set callback. The translate callback maps a
  * guest virtual page to a guest physical address (normally WHvTranslateGva).
  */
-typedef HRESULT (CALLBACK *WHV_EMULATOR_IO_PORT_CALLBACK)(VOID *Context,
-							  WHV_EMULATOR_IO_ACCESS_INFO *IoAccess);
+typedef HRESULT(CALLBACK *WHV_EMULATOR_IO_PORT_CALLBACK)(VOID *Context,
+							 WHV_EMULATOR_IO_ACCESS_INFO *IoAccess);
 
-typedef HRESULT (CALLBACK *WHV_EMULATOR_MEMORY_CALLBACK)(
+typedef HRESULT(CALLBACK *WHV_EMULATOR_MEMORY_CALLBACK)(
 	VOID *Context, WHV_EMULATOR_MEMORY_ACCESS_INFO *MemoryAccess);
 
-typedef HRESULT (CALLBACK *WHV_EMULATOR_GET_VIRTUAL_PROCESSOR_REGISTERS_CALLBACK)(
+typedef HRESULT(CALLBACK *WHV_EMULATOR_GET_VIRTUAL_PROCESSOR_REGISTERS_CALLBACK)(
 	VOID *Context, const WHV_REGISTER_NAME *RegisterNames, UINT32 RegisterCount,
 	WHV_REGISTER_VALUE *RegisterValues);
 
-typedef HRESULT (CALLBACK *WHV_EMULATOR_SET_VIRTUAL_PROCESSOR_REGISTERS_CALLBACK)(
+typedef HRESULT(CALLBACK *WHV_EMULATOR_SET_VIRTUAL_PROCESSOR_REGISTERS_CALLBACK)(
 	VOID *Context, const WHV_REGISTER_NAME *RegisterNames, UINT32 RegisterCount,
 	const WHV_REGISTER_VALUE *RegisterValues);
 
-typedef HRESULT (CALLBACK *WHV_EMULATOR_TRANSLATE_GVA_PAGE_CALLBACK)(
+typedef HRESULT(CALLBACK *WHV_EMULATOR_TRANSLATE_GVA_PAGE_CALLBACK)(
 	VOID *Context, WHV_GUEST_VIRTUAL_ADDRESS Gva, WHV_TRANSLATE_GVA_FLAGS TranslateFlags,
 	WHV_TRANSLATE_GVA_RESULT_CODE *TranslationResult, WHV_GUEST_PHYSICAL_ADDRESS *Gpa);
 
@@ -100,9 +100,9 @@ typedef struct WHV_EMULATOR_CALLBACKS {
 	WHV_EMULATOR_IO_PORT_CALLBACK WHvEmulatorIoPortCallback;
 	WHV_EMULATOR_MEMORY_CALLBACK WHvEmulatorMemoryCallback;
 	WHV_EMULATOR_GET_VIRTUAL_PROCESSOR_REGISTERS_CALLBACK
-		WHvEmulatorGetVirtualProcessorRegisters;
+	WHvEmulatorGetVirtualProcessorRegisters;
 	WHV_EMULATOR_SET_VIRTUAL_PROCESSOR_REGISTERS_CALLBACK
-		WHvEmulatorSetVirtualProcessorRegisters;
+	WHvEmulatorSetVirtualProcessorRegisters;
 	WHV_EMULATOR_TRANSLATE_GVA_PAGE_CALLBACK WHvEmulatorTranslateGvaPage;
 } WHV_EMULATOR_CALLBACKS;
 
@@ -133,16 +133,14 @@ OPENWHP_API HRESULT WINAPI WHvEmulatorDestroyEmulator(WHV_EMULATOR_HANDLE Emulat
  * A failure HRESULT means emulation could not start; otherwise
  * (*EmulatorReturnStatus) tells whether it succeeded.
  */
-OPENWHP_API HRESULT WINAPI
-WHvEmulatorTryIoEmulation(WHV_EMULATOR_HANDLE Emulator, VOID *Context,
-			  const WHV_VP_EXIT_CONTEXT *VpContext,
-			  const WHV_X64_IO_PORT_ACCESS_CONTEXT *IoInstructionContext,
-			  WHV_EMULATOR_STATUS *EmulatorReturnStatus);
-OPENWHP_API HRESULT WINAPI
-WHvEmulatorTryMmioEmulation(WHV_EMULATOR_HANDLE Emulator, VOID *Context,
-			    const WHV_VP_EXIT_CONTEXT *VpContext,
-			    const WHV_MEMORY_ACCESS_CONTEXT *MmioInstructionContext,
-			    WHV_EMULATOR_STATUS *EmulatorReturnStatus);
+OPENWHP_API HRESULT WINAPI WHvEmulatorTryIoEmulation(
+	WHV_EMULATOR_HANDLE Emulator, VOID *Context, const WHV_VP_EXIT_CONTEXT *VpContext,
+	const WHV_X64_IO_PORT_ACCESS_CONTEXT *IoInstructionContext,
+	WHV_EMULATOR_STATUS *EmulatorReturnStatus);
+OPENWHP_API HRESULT WINAPI WHvEmulatorTryMmioEmulation(
+	WHV_EMULATOR_HANDLE Emulator, VOID *Context, const WHV_VP_EXIT_CONTEXT *VpContext,
+	const WHV_MEMORY_ACCESS_CONTEXT *MmioInstructionContext,
+	WHV_EMULATOR_STATUS *EmulatorReturnStatus);
 
 #ifdef __cplusplus
 }

@@ -174,8 +174,8 @@ OPENWHP_API HRESULT WINAPI WHvWriteGpaRange(WHV_PARTITION_HANDLE Partition, UINT
  * must be 0. Existing VP: WHV_E_VP_ALREADY_EXISTS. WHvDeleteVirtualProcessor
  * deletes it (it must not be running).
  */
-OPENWHP_API HRESULT WINAPI WHvCreateVirtualProcessor(WHV_PARTITION_HANDLE Partition,
-						     UINT32 VpIndex, UINT32 Flags);
+OPENWHP_API HRESULT WINAPI WHvCreateVirtualProcessor(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex,
+						     UINT32 Flags);
 OPENWHP_API HRESULT WINAPI
 WHvCreateVirtualProcessor2(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex,
 			   const WHV_VIRTUAL_PROCESSOR_PROPERTY *Properties, UINT32 PropertyCount);
@@ -196,9 +196,8 @@ OPENWHP_API HRESULT WINAPI WHvDeleteVirtualProcessor(WHV_PARTITION_HANDLE Partit
  * WHvRunVpExitReasonCanceled; several cancels before one run give one
  * Canceled exit. (Flags) must be 0.
  */
-OPENWHP_API HRESULT WINAPI WHvRunVirtualProcessor(WHV_PARTITION_HANDLE Partition,
-						  UINT32 VpIndex, VOID *ExitContext,
-						  UINT32 ExitContextSizeInBytes);
+OPENWHP_API HRESULT WINAPI WHvRunVirtualProcessor(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex,
+						  VOID *ExitContext, UINT32 ExitContextSizeInBytes);
 OPENWHP_API HRESULT WINAPI WHvCancelRunVirtualProcessor(WHV_PARTITION_HANDLE Partition,
 							UINT32 VpIndex, UINT32 Flags);
 
@@ -210,14 +209,14 @@ OPENWHP_API HRESULT WINAPI WHvCancelRunVirtualProcessor(WHV_PARTITION_HANDLE Par
  * need not be 16-byte aligned. Unknown name: WHV_E_INVALID_VP_REGISTER_NAME;
  * missing VP: WHV_E_VP_DOES_NOT_EXIST.
  */
-OPENWHP_API HRESULT WINAPI
-WHvGetVirtualProcessorRegisters(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex,
-				const WHV_REGISTER_NAME *RegisterNames, UINT32 RegisterCount,
-				WHV_REGISTER_VALUE *RegisterValues);
-OPENWHP_API HRESULT WINAPI
-WHvSetVirtualProcessorRegisters(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex,
-				const WHV_REGISTER_NAME *RegisterNames, UINT32 RegisterCount,
-				const WHV_REGISTER_VALUE *RegisterValues);
+OPENWHP_API HRESULT WINAPI WHvGetVirtualProcessorRegisters(WHV_PARTITION_HANDLE Partition,
+							   UINT32 VpIndex,
+							   const WHV_REGISTER_NAME *RegisterNames,
+							   UINT32 RegisterCount,
+							   WHV_REGISTER_VALUE *RegisterValues);
+OPENWHP_API HRESULT WINAPI WHvSetVirtualProcessorRegisters(
+	WHV_PARTITION_HANDLE Partition, UINT32 VpIndex, const WHV_REGISTER_NAME *RegisterNames,
+	UINT32 RegisterCount, const WHV_REGISTER_VALUE *RegisterValues);
 
 /*
  * Local APIC state (requires LocalApicEmulationMode XApic or X2Apic).
@@ -229,18 +228,14 @@ WHvSetVirtualProcessorRegisters(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex,
  */
 OPENWHP_API HRESULT WINAPI
 WHvGetVirtualProcessorInterruptControllerState(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex,
-					       VOID *State, UINT32 StateSize,
-					       UINT32 *WrittenSize);
-OPENWHP_API HRESULT WINAPI
-WHvSetVirtualProcessorInterruptControllerState(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex,
-					       const VOID *State, UINT32 StateSize);
+					       VOID *State, UINT32 StateSize, UINT32 *WrittenSize);
+OPENWHP_API HRESULT WINAPI WHvSetVirtualProcessorInterruptControllerState(
+	WHV_PARTITION_HANDLE Partition, UINT32 VpIndex, const VOID *State, UINT32 StateSize);
 OPENWHP_API HRESULT WINAPI
 WHvGetVirtualProcessorInterruptControllerState2(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex,
-						VOID *State, UINT32 StateSize,
-						UINT32 *WrittenSize);
-OPENWHP_API HRESULT WINAPI
-WHvSetVirtualProcessorInterruptControllerState2(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex,
-						const VOID *State, UINT32 StateSize);
+						VOID *State, UINT32 StateSize, UINT32 *WrittenSize);
+OPENWHP_API HRESULT WINAPI WHvSetVirtualProcessorInterruptControllerState2(
+	WHV_PARTITION_HANDLE Partition, UINT32 VpIndex, const VOID *State, UINT32 StateSize);
 
 /*
  * Interrupts (require LAPIC emulation).
@@ -275,17 +270,18 @@ OPENWHP_API HRESULT WINAPI WHvGetVirtualProcessorXsaveState(WHV_PARTITION_HANDLE
 OPENWHP_API HRESULT WINAPI WHvSetVirtualProcessorXsaveState(WHV_PARTITION_HANDLE Partition,
 							    UINT32 VpIndex, const VOID *Buffer,
 							    UINT32 BufferSizeInBytes);
-OPENWHP_API HRESULT WINAPI
-WHvGetVirtualProcessorState(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex,
-			    WHV_VIRTUAL_PROCESSOR_STATE_TYPE StateType, VOID *Buffer,
-			    UINT32 BufferSizeInBytes, UINT32 *BytesWritten);
-OPENWHP_API HRESULT WINAPI
-WHvSetVirtualProcessorState(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex,
-			    WHV_VIRTUAL_PROCESSOR_STATE_TYPE StateType, const VOID *Buffer,
-			    UINT32 BufferSizeInBytes);
+OPENWHP_API HRESULT WINAPI WHvGetVirtualProcessorState(WHV_PARTITION_HANDLE Partition,
+						       UINT32 VpIndex,
+						       WHV_VIRTUAL_PROCESSOR_STATE_TYPE StateType,
+						       VOID *Buffer, UINT32 BufferSizeInBytes,
+						       UINT32 *BytesWritten);
+OPENWHP_API HRESULT WINAPI WHvSetVirtualProcessorState(WHV_PARTITION_HANDLE Partition,
+						       UINT32 VpIndex,
+						       WHV_VIRTUAL_PROCESSOR_STATE_TYPE StateType,
+						       const VOID *Buffer,
+						       UINT32 BufferSizeInBytes);
 OPENWHP_API HRESULT WINAPI WHvGetVirtualProcessorCpuidOutput(WHV_PARTITION_HANDLE Partition,
-							     UINT32 VpIndex, UINT32 Eax,
-							     UINT32 Ecx,
+							     UINT32 VpIndex, UINT32 Eax, UINT32 Ecx,
 							     WHV_CPUID_OUTPUT *CpuidOutput);
 
 /*
@@ -311,17 +307,15 @@ OPENWHP_API HRESULT WINAPI WHvGetVirtualProcessorCounters(WHV_PARTITION_HANDLE P
 OPENWHP_API HRESULT WINAPI
 WHvRegisterPartitionDoorbellEvent(WHV_PARTITION_HANDLE Partition,
 				  const WHV_DOORBELL_MATCH_DATA *MatchData, HANDLE EventHandle);
-OPENWHP_API HRESULT WINAPI
-WHvUnregisterPartitionDoorbellEvent(WHV_PARTITION_HANDLE Partition,
-				    const WHV_DOORBELL_MATCH_DATA *MatchData);
+OPENWHP_API HRESULT WINAPI WHvUnregisterPartitionDoorbellEvent(
+	WHV_PARTITION_HANDLE Partition, const WHV_DOORBELL_MATCH_DATA *MatchData);
 
-OPENWHP_API HRESULT WINAPI
-WHvSignalVirtualProcessorSynicEvent(WHV_PARTITION_HANDLE Partition,
-				    WHV_SYNIC_EVENT_PARAMETERS SynicEvent, BOOL *NewlySignaled);
-OPENWHP_API HRESULT WINAPI
-WHvPostVirtualProcessorSynicMessage(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex,
-				    UINT32 SintIndex, const VOID *Message,
-				    UINT32 MessageSizeInBytes);
+OPENWHP_API HRESULT WINAPI WHvSignalVirtualProcessorSynicEvent(
+	WHV_PARTITION_HANDLE Partition, WHV_SYNIC_EVENT_PARAMETERS SynicEvent, BOOL *NewlySignaled);
+OPENWHP_API HRESULT WINAPI WHvPostVirtualProcessorSynicMessage(WHV_PARTITION_HANDLE Partition,
+							       UINT32 VpIndex, UINT32 SintIndex,
+							       const VOID *Message,
+							       UINT32 MessageSizeInBytes);
 
 OPENWHP_API HRESULT WINAPI WHvAllocateVpciResource(const GUID *ProviderId,
 						   WHV_ALLOCATE_VPCI_RESOURCE_FLAGS Flags,
@@ -340,13 +334,12 @@ OPENWHP_API HRESULT WINAPI WHvGetVpciDeviceProperty(WHV_PARTITION_HANDLE Partiti
 						    VOID *PropertyBuffer,
 						    UINT32 PropertyBufferSizeInBytes,
 						    UINT32 *WrittenSizeInBytes);
-OPENWHP_API HRESULT WINAPI
-WHvGetVpciDeviceNotification(WHV_PARTITION_HANDLE Partition, UINT64 LogicalDeviceId,
-			     WHV_VPCI_DEVICE_NOTIFICATION *Notification,
-			     UINT32 NotificationSizeInBytes);
+OPENWHP_API HRESULT WINAPI WHvGetVpciDeviceNotification(WHV_PARTITION_HANDLE Partition,
+							UINT64 LogicalDeviceId,
+							WHV_VPCI_DEVICE_NOTIFICATION *Notification,
+							UINT32 NotificationSizeInBytes);
 OPENWHP_API HRESULT WINAPI WHvMapVpciDeviceMmioRanges(WHV_PARTITION_HANDLE Partition,
-						      UINT64 LogicalDeviceId,
-						      UINT32 *MappingCount,
+						      UINT64 LogicalDeviceId, UINT32 *MappingCount,
 						      WHV_VPCI_MMIO_MAPPING **Mappings);
 OPENWHP_API HRESULT WINAPI WHvUnmapVpciDeviceMmioRanges(WHV_PARTITION_HANDLE Partition,
 							UINT64 LogicalDeviceId);
@@ -368,38 +361,36 @@ OPENWHP_API HRESULT WINAPI WHvMapVpciDeviceInterrupt(WHV_PARTITION_HANDLE Partit
 						     UINT64 *MsiAddress, UINT32 *MsiData);
 OPENWHP_API HRESULT WINAPI WHvUnmapVpciDeviceInterrupt(WHV_PARTITION_HANDLE Partition,
 						       UINT64 LogicalDeviceId, UINT32 Index);
-OPENWHP_API HRESULT WINAPI
-WHvRetargetVpciDeviceInterrupt(WHV_PARTITION_HANDLE Partition, UINT64 LogicalDeviceId,
-			       UINT64 MsiAddress, UINT32 MsiData,
-			       const WHV_VPCI_INTERRUPT_TARGET *Target);
+OPENWHP_API HRESULT WINAPI WHvRetargetVpciDeviceInterrupt(WHV_PARTITION_HANDLE Partition,
+							  UINT64 LogicalDeviceId, UINT64 MsiAddress,
+							  UINT32 MsiData,
+							  const WHV_VPCI_INTERRUPT_TARGET *Target);
 OPENWHP_API HRESULT WINAPI WHvRequestVpciDeviceInterrupt(WHV_PARTITION_HANDLE Partition,
-							 UINT64 LogicalDeviceId,
-							 UINT64 MsiAddress, UINT32 MsiData);
-OPENWHP_API HRESULT WINAPI
-WHvGetVpciDeviceInterruptTarget(WHV_PARTITION_HANDLE Partition, UINT64 LogicalDeviceId,
-				UINT32 Index, UINT32 MultiMessageNumber,
-				WHV_VPCI_INTERRUPT_TARGET *Target, UINT32 TargetSizeInBytes,
-				UINT32 *BytesWritten);
+							 UINT64 LogicalDeviceId, UINT64 MsiAddress,
+							 UINT32 MsiData);
+OPENWHP_API HRESULT WINAPI WHvGetVpciDeviceInterruptTarget(WHV_PARTITION_HANDLE Partition,
+							   UINT64 LogicalDeviceId, UINT32 Index,
+							   UINT32 MultiMessageNumber,
+							   WHV_VPCI_INTERRUPT_TARGET *Target,
+							   UINT32 TargetSizeInBytes,
+							   UINT32 *BytesWritten);
 
 OPENWHP_API HRESULT WINAPI WHvCreateTrigger(WHV_PARTITION_HANDLE Partition,
 					    const WHV_TRIGGER_PARAMETERS *Parameters,
-					    WHV_TRIGGER_HANDLE *TriggerHandle,
-					    HANDLE *EventHandle);
+					    WHV_TRIGGER_HANDLE *TriggerHandle, HANDLE *EventHandle);
 OPENWHP_API HRESULT WINAPI WHvUpdateTriggerParameters(WHV_PARTITION_HANDLE Partition,
 						      const WHV_TRIGGER_PARAMETERS *Parameters,
 						      WHV_TRIGGER_HANDLE TriggerHandle);
 OPENWHP_API HRESULT WINAPI WHvDeleteTrigger(WHV_PARTITION_HANDLE Partition,
 					    WHV_TRIGGER_HANDLE TriggerHandle);
 
-OPENWHP_API HRESULT WINAPI
-WHvCreateNotificationPort(WHV_PARTITION_HANDLE Partition,
-			  const WHV_NOTIFICATION_PORT_PARAMETERS *Parameters,
-			  HANDLE EventHandle, WHV_NOTIFICATION_PORT_HANDLE *PortHandle);
-OPENWHP_API HRESULT WINAPI
-WHvSetNotificationPortProperty(WHV_PARTITION_HANDLE Partition,
-			       WHV_NOTIFICATION_PORT_HANDLE PortHandle,
-			       WHV_NOTIFICATION_PORT_PROPERTY_CODE PropertyCode,
-			       WHV_NOTIFICATION_PORT_PROPERTY PropertyValue);
+OPENWHP_API HRESULT WINAPI WHvCreateNotificationPort(
+	WHV_PARTITION_HANDLE Partition, const WHV_NOTIFICATION_PORT_PARAMETERS *Parameters,
+	HANDLE EventHandle, WHV_NOTIFICATION_PORT_HANDLE *PortHandle);
+OPENWHP_API HRESULT WINAPI WHvSetNotificationPortProperty(
+	WHV_PARTITION_HANDLE Partition, WHV_NOTIFICATION_PORT_HANDLE PortHandle,
+	WHV_NOTIFICATION_PORT_PROPERTY_CODE PropertyCode,
+	WHV_NOTIFICATION_PORT_PROPERTY PropertyValue);
 OPENWHP_API HRESULT WINAPI WHvDeleteNotificationPort(WHV_PARTITION_HANDLE Partition,
 						     WHV_NOTIFICATION_PORT_HANDLE PortHandle);
 

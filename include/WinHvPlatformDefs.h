@@ -189,9 +189,9 @@ typedef int32_t HRESULT;
  * A constant expression when x is one.
  */
 #ifndef HRESULT_FROM_WIN32
-#define HRESULT_FROM_WIN32(x)                                                 \
-	(((HRESULT)(x)) <= 0 ? ((HRESULT)(x)) :                               \
-	 ((HRESULT)((((unsigned int)(x)) & 0x0000FFFFu) | 0x80070000u)))
+#define HRESULT_FROM_WIN32(x)                 \
+	(((HRESULT)(x)) <= 0 ? ((HRESULT)(x)) \
+			     : ((HRESULT)((((unsigned int)(x)) & 0x0000FFFFu) | 0x80070000u)))
 #endif
 
 /* WHP-specific HRESULTs (FACILITY_HYPERVISOR, 0x8037xxxx; note 09 -> 10). */
@@ -259,19 +259,36 @@ typedef int32_t HRESULT;
  */
 #ifdef __cplusplus
 #define OPENWHP_FLAG_ENUM_BASE_ : int
-#define OPENWHP_FLAG_ENUM_OPERATORS_(T)                                       \
-	extern "C++" {                                                        \
-	inline T operator|(T a, T b)                                          \
-	{ return T(static_cast<unsigned int>(a) | static_cast<unsigned int>(b)); } \
-	inline T operator&(T a, T b)                                          \
-	{ return T(static_cast<unsigned int>(a) & static_cast<unsigned int>(b)); } \
-	inline T operator^(T a, T b)                                          \
-	{ return T(static_cast<unsigned int>(a) ^ static_cast<unsigned int>(b)); } \
-	inline T operator~(T a)                                               \
-	{ return T(~static_cast<unsigned int>(a)); }                          \
-	inline T &operator|=(T &a, T b) { return a = a | b; }                 \
-	inline T &operator&=(T &a, T b) { return a = a & b; }                 \
-	inline T &operator^=(T &a, T b) { return a = a ^ b; }                 \
+#define OPENWHP_FLAG_ENUM_OPERATORS_(T)                                                \
+	extern "C++" {                                                                 \
+	inline T operator|(T a, T b)                                                   \
+	{                                                                              \
+		return T(static_cast<unsigned int>(a) | static_cast<unsigned int>(b)); \
+	}                                                                              \
+	inline T operator&(T a, T b)                                                   \
+	{                                                                              \
+		return T(static_cast<unsigned int>(a) & static_cast<unsigned int>(b)); \
+	}                                                                              \
+	inline T operator^(T a, T b)                                                   \
+	{                                                                              \
+		return T(static_cast<unsigned int>(a) ^ static_cast<unsigned int>(b)); \
+	}                                                                              \
+	inline T operator~(T a)                                                        \
+	{                                                                              \
+		return T(~static_cast<unsigned int>(a));                               \
+	}                                                                              \
+	inline T &operator|=(T &a, T b)                                                \
+	{                                                                              \
+		return a = a | b;                                                      \
+	}                                                                              \
+	inline T &operator&=(T &a, T b)                                                \
+	{                                                                              \
+		return a = a & b;                                                      \
+	}                                                                              \
+	inline T &operator^=(T &a, T b)                                                \
+	{                                                                              \
+		return a = a ^ b;                                                      \
+	}                                                                              \
 	}
 #else
 #define OPENWHP_FLAG_ENUM_BASE_
@@ -349,14 +366,14 @@ typedef union WHV_CAPABILITY_FEATURES {
  */
 typedef union WHV_EXTENDED_VM_EXITS {
 	__extension__ struct {
-		UINT64 X64CpuidExit : 1;		/* WHvRunVpExitReasonX64Cpuid */
-		UINT64 X64MsrExit : 1;			/* WHvRunVpExitReasonX64MsrAccess */
-		UINT64 ExceptionExit : 1;		/* WHvRunVpExitReasonException */
-		UINT64 X64RdtscExit : 1;		/* WHvRunVpExitReasonX64Rdtsc */
-		UINT64 X64ApicSmiExitTrap : 1;		/* ...X64ApicSmiTrap */
-		UINT64 HypercallExit : 1;		/* WHvRunVpExitReasonHypercall */
-		UINT64 X64ApicInitSipiExitTrap : 1;	/* ...X64ApicInitSipiTrap */
-		UINT64 X64ApicWriteLint0ExitTrap : 1;	/* ...X64ApicWriteTrap */
+		UINT64 X64CpuidExit : 1;	      /* WHvRunVpExitReasonX64Cpuid */
+		UINT64 X64MsrExit : 1;		      /* WHvRunVpExitReasonX64MsrAccess */
+		UINT64 ExceptionExit : 1;	      /* WHvRunVpExitReasonException */
+		UINT64 X64RdtscExit : 1;	      /* WHvRunVpExitReasonX64Rdtsc */
+		UINT64 X64ApicSmiExitTrap : 1;	      /* ...X64ApicSmiTrap */
+		UINT64 HypercallExit : 1;	      /* WHvRunVpExitReasonHypercall */
+		UINT64 X64ApicInitSipiExitTrap : 1;   /* ...X64ApicInitSipiTrap */
+		UINT64 X64ApicWriteLint0ExitTrap : 1; /* ...X64ApicWriteTrap */
 		UINT64 X64ApicWriteLint1ExitTrap : 1;
 		UINT64 X64ApicWriteSvrExitTrap : 1;
 		UINT64 UnknownSynicConnection : 1;
@@ -1214,18 +1231,18 @@ typedef enum WHV_REGISTER_NAME {
 	WHvX64RegisterNestedVmxInvVpid = 0x00005053,
 
 	/* Interrupt and event state (PendingInterruption, InterruptState, ...) */
-	WHvRegisterPendingInterruption = OPENWHP_ENUM_HIGH_BIT_(0x0),	/* 0x80000000 */
-	WHvRegisterInterruptState = OPENWHP_ENUM_HIGH_BIT_(0x1),	/* 0x80000001 */
-	WHvRegisterPendingEvent = OPENWHP_ENUM_HIGH_BIT_(0x2),	/* 0x80000002 */
-	WHvRegisterPendingEvent0 = OPENWHP_ENUM_HIGH_BIT_(0x2),	/* 0x80000002 */
-	WHvRegisterPendingEvent1 = OPENWHP_ENUM_HIGH_BIT_(0x3),	/* 0x80000003 */
+	WHvRegisterPendingInterruption = OPENWHP_ENUM_HIGH_BIT_(0x0), /* 0x80000000 */
+	WHvRegisterInterruptState = OPENWHP_ENUM_HIGH_BIT_(0x1),      /* 0x80000001 */
+	WHvRegisterPendingEvent = OPENWHP_ENUM_HIGH_BIT_(0x2),	      /* 0x80000002 */
+	WHvRegisterPendingEvent0 = OPENWHP_ENUM_HIGH_BIT_(0x2),	      /* 0x80000002 */
+	WHvRegisterPendingEvent1 = OPENWHP_ENUM_HIGH_BIT_(0x3),	      /* 0x80000003 */
 	/* 0x80000004 */
 	WHvX64RegisterDeliverabilityNotifications = OPENWHP_ENUM_HIGH_BIT_(0x4),
-	WHvRegisterDeliverabilityNotifications = OPENWHP_ENUM_HIGH_BIT_(0x4),	/* 0x80000004 */
-	WHvRegisterInternalActivityState = OPENWHP_ENUM_HIGH_BIT_(0x5),	/* 0x80000005 */
-	WHvX64RegisterPendingDebugException = OPENWHP_ENUM_HIGH_BIT_(0x6),	/* 0x80000006 */
-	WHvRegisterPendingEvent2 = OPENWHP_ENUM_HIGH_BIT_(0x7),	/* 0x80000007 */
-	WHvRegisterPendingEvent3 = OPENWHP_ENUM_HIGH_BIT_(0x8),	/* 0x80000008 */
+	WHvRegisterDeliverabilityNotifications = OPENWHP_ENUM_HIGH_BIT_(0x4), /* 0x80000004 */
+	WHvRegisterInternalActivityState = OPENWHP_ENUM_HIGH_BIT_(0x5),	      /* 0x80000005 */
+	WHvX64RegisterPendingDebugException = OPENWHP_ENUM_HIGH_BIT_(0x6),    /* 0x80000006 */
+	WHvRegisterPendingEvent2 = OPENWHP_ENUM_HIGH_BIT_(0x7),		      /* 0x80000007 */
+	WHvRegisterPendingEvent3 = OPENWHP_ENUM_HIGH_BIT_(0x8),		      /* 0x80000008 */
 } WHV_REGISTER_NAME;
 
 /* 128-bit value, 16-byte aligned (Windows: DECLSPEC_ALIGN(16)). */
@@ -1335,7 +1352,7 @@ typedef union WHV_X64_INTERRUPT_STATE_REGISTER {
 typedef union WHV_X64_PENDING_INTERRUPTION_REGISTER {
 	__extension__ struct {
 		UINT32 InterruptionPending : 1;
-		UINT32 InterruptionType : 3;	/* WHV_X64_PENDING_INTERRUPTION_TYPE */
+		UINT32 InterruptionType : 3; /* WHV_X64_PENDING_INTERRUPTION_TYPE */
 		UINT32 DeliverErrorCode : 1;
 		UINT32 InstructionLength : 4;
 		UINT32 NestedEvent : 1;
@@ -1369,13 +1386,13 @@ typedef enum WHV_X64_PENDING_EVENT_TYPE {
 typedef union WHV_X64_PENDING_EXCEPTION_EVENT {
 	__extension__ struct {
 		UINT32 EventPending : 1;
-		UINT32 EventType : 3;	/* WHvX64PendingEventException */
+		UINT32 EventType : 3; /* WHvX64PendingEventException */
 		UINT32 Reserved0 : 4;
 		UINT32 DeliverErrorCode : 1;
 		UINT32 Reserved1 : 7;
 		UINT32 Vector : 16;
 		UINT32 ErrorCode;
-		UINT64 ExceptionParameter;	/* e.g. CR2 for #PF */
+		UINT64 ExceptionParameter; /* e.g. CR2 for #PF */
 	};
 	WHV_UINT128 AsUINT128;
 } WHV_X64_PENDING_EXCEPTION_EVENT;
@@ -1384,7 +1401,7 @@ typedef union WHV_X64_PENDING_EXCEPTION_EVENT {
 typedef union WHV_X64_PENDING_EXT_INT_EVENT {
 	__extension__ struct {
 		UINT64 EventPending : 1;
-		UINT64 EventType : 3;	/* WHvX64PendingEventExtInt */
+		UINT64 EventType : 3; /* WHvX64PendingEventExtInt */
 		UINT64 Reserved0 : 4;
 		UINT64 Vector : 8;
 		UINT64 Reserved1 : 48;
@@ -1619,7 +1636,7 @@ typedef struct WHV_VP_EXIT_CONTEXT {
 
 typedef union WHV_MEMORY_ACCESS_INFO {
 	__extension__ struct {
-		UINT32 AccessType : 2;	/* WHV_MEMORY_ACCESS_TYPE */
+		UINT32 AccessType : 2; /* WHV_MEMORY_ACCESS_TYPE */
 		UINT32 GpaUnmapped : 1;
 		UINT32 GvaValid : 1;
 		UINT32 Reserved : 28;
@@ -1642,7 +1659,7 @@ typedef struct WHV_MEMORY_ACCESS_CONTEXT {
 typedef union WHV_X64_IO_PORT_ACCESS_INFO {
 	__extension__ struct {
 		UINT32 IsWrite : 1;
-		UINT32 AccessSize : 3;	/* 1, 2 or 4 bytes */
+		UINT32 AccessSize : 3; /* 1, 2 or 4 bytes */
 		UINT32 StringOp : 1;
 		UINT32 RepPrefix : 1;
 		UINT32 Reserved : 26;
@@ -1715,7 +1732,7 @@ typedef struct WHV_VP_EXCEPTION_CONTEXT {
 	UINT8 InstructionBytes[16];
 
 	WHV_VP_EXCEPTION_INFO ExceptionInfo;
-	UINT8 ExceptionType;	/* WHV_EXCEPTION_TYPE */
+	UINT8 ExceptionType; /* WHV_EXCEPTION_TYPE */
 	UINT8 Reserved2[3];
 	UINT32 ErrorCode;
 	UINT64 ExceptionParameter;
@@ -1734,7 +1751,7 @@ typedef struct WHV_X64_UNSUPPORTED_FEATURE_CONTEXT {
 } WHV_X64_UNSUPPORTED_FEATURE_CONTEXT;
 
 typedef enum WHV_RUN_VP_CANCEL_REASON {
-	WHvRunVpCancelReasonUser = 0,	/* WHvCancelRunVirtualProcessor */
+	WHvRunVpCancelReasonUser = 0, /* WHvCancelRunVirtualProcessor */
 } WHV_RUN_VP_CANCEL_REASON;
 
 /* Older SDK spelling of the same value. */
@@ -1874,9 +1891,9 @@ typedef enum WHV_INTERRUPT_TRIGGER_MODE {
 
 /* WHvRequestInterrupt input; Destination is an APIC ID (= VP index). */
 typedef struct WHV_INTERRUPT_CONTROL {
-	__extension__ UINT64 Type : 8;		/* WHV_INTERRUPT_TYPE */
-	__extension__ UINT64 DestinationMode : 4;	/* WHV_INTERRUPT_DESTINATION_MODE */
-	__extension__ UINT64 TriggerMode : 4;	/* WHV_INTERRUPT_TRIGGER_MODE */
+	__extension__ UINT64 Type : 8;		  /* WHV_INTERRUPT_TYPE */
+	__extension__ UINT64 DestinationMode : 4; /* WHV_INTERRUPT_DESTINATION_MODE */
+	__extension__ UINT64 TriggerMode : 4;	  /* WHV_INTERRUPT_TRIGGER_MODE */
 	__extension__ UINT64 TargetVtl : 8;
 	__extension__ UINT64 Reserved : 40;
 	UINT32 Destination;

@@ -39,9 +39,7 @@ static void capability_fill(WHV_CAPABILITY_CODE code, const struct engine_caps *
 	case WHvCapabilityCodeHypervisorPresent:
 		v->HypervisorPresent = c->present ? TRUE : FALSE;
 		break;
-	case WHvCapabilityCodeFeatures:
-		v->Features.AsUINT64 = c->features;
-		break;
+	case WHvCapabilityCodeFeatures: v->Features.AsUINT64 = c->features; break;
 	case WHvCapabilityCodeExtendedVmExits:
 		v->ExtendedVmExits.AsUINT64 = c->extended_vm_exits;
 		break;
@@ -85,7 +83,9 @@ static void capability_fill(WHV_CAPABILITY_CODE code, const struct engine_caps *
 }
 
 OPENWHP_API HRESULT WINAPI WHvGetCapability(WHV_CAPABILITY_CODE CapabilityCode,
-	VOID *CapabilityBuffer, UINT32 CapabilityBufferSizeInBytes, UINT32 *WrittenSizeInBytes)
+					    VOID *CapabilityBuffer,
+					    UINT32 CapabilityBufferSizeInBytes,
+					    UINT32 *WrittenSizeInBytes)
 {
 	struct engine_caps caps;
 	WHV_CAPABILITY v;
@@ -100,10 +100,9 @@ OPENWHP_API HRESULT WINAPI WHvGetCapability(WHV_CAPABILITY_CODE CapabilityCode,
 	if (WrittenSizeInBytes)
 		*WrittenSizeInBytes = size;
 	if (CapabilityBufferSizeInBytes < size)
-		return api_return(err_set(OE_INSUFFICIENT_BUFFER,
-					  "capability 0x%x needs %u bytes, got %u",
-					  (unsigned)CapabilityCode, size,
-					  CapabilityBufferSizeInBytes));
+		return api_return(
+			err_set(OE_INSUFFICIENT_BUFFER, "capability 0x%x needs %u bytes, got %u",
+				(unsigned)CapabilityCode, size, CapabilityBufferSizeInBytes));
 	if (!CapabilityBuffer)
 		return api_return(err_set(OE_POINTER, "CapabilityBuffer is NULL"));
 	rc = kvm_engine_ops.host_caps(&caps);

@@ -21,7 +21,7 @@ struct engine_vcpu;
  */
 struct engine_vm_config {
 	uint32_t processor_count;
-	uint32_t lapic_mode;            /* WHV_X64_LOCAL_APIC_EMULATION_MODE */
+	uint32_t lapic_mode; /* WHV_X64_LOCAL_APIC_EMULATION_MODE */
 	void *owner;
 	int (*read_gpa)(void *owner, uint64_t gpa, void *buf, uint32_t len);
 	int (*gpa_flags)(void *owner, uint64_t gpa);
@@ -37,13 +37,13 @@ struct engine_vm_config {
 /* What the engine can do on this host; WHvGetCapability reports it as is. */
 struct engine_caps {
 	bool present;
-	uint64_t features;              /* WHV_CAPABILITY_FEATURES.AsUINT64 */
-	uint64_t extended_vm_exits;     /* WHV_EXTENDED_VM_EXITS.AsUINT64 */
+	uint64_t features;	    /* WHV_CAPABILITY_FEATURES.AsUINT64 */
+	uint64_t extended_vm_exits; /* WHV_EXTENDED_VM_EXITS.AsUINT64 */
 	uint64_t exception_exit_bitmap;
 	uint64_t processor_features[2]; /* banks 0 and 1 */
 	uint64_t xsave_features;
-	uint32_t processor_vendor;      /* WHV_PROCESSOR_VENDOR */
-	uint8_t clflush_size;           /* in 8-byte units, as CPUID.1:EBX[15:8] */
+	uint32_t processor_vendor; /* WHV_PROCESSOR_VENDOR */
+	uint8_t clflush_size;	   /* in 8-byte units, as CPUID.1:EBX[15:8] */
 	uint64_t processor_clock_hz;
 	uint64_t interrupt_clock_hz;
 	uint32_t max_vcpus;
@@ -72,8 +72,8 @@ struct engine_ops {
 	 * Region ids are small integers below caps.max_regions chosen by the
 	 * caller; vm_unmap frees one again.
 	 */
-	int (*vm_map)(struct engine_vm *vm, uint32_t id, uint64_t gpa, uint64_t size,
-		      void *hva, uint32_t flags);
+	int (*vm_map)(struct engine_vm *vm, uint32_t id, uint64_t gpa, uint64_t size, void *hva,
+		      uint32_t flags);
 	int (*vm_unmap)(struct engine_vm *vm, uint32_t id, uint64_t gpa);
 	/* vcpu_create: VP (index) in the state Windows gives a new VP. */
 	int (*vcpu_create)(struct engine_vm *vm, uint32_t index, struct engine_vcpu **out);
@@ -113,8 +113,8 @@ struct engine_ops {
 	int (*vcpu_set_lapic)(struct engine_vcpu *vcpu, const void *buf, uint32_t size);
 	int (*vcpu_get_cpuid)(struct engine_vcpu *vcpu, uint32_t eax, uint32_t ecx,
 			      WHV_CPUID_OUTPUT *out);
-	int (*vcpu_get_counters)(struct engine_vcpu *vcpu, WHV_PROCESSOR_COUNTER_SET set,
-				 void *buf, uint32_t size, uint32_t *written);
+	int (*vcpu_get_counters)(struct engine_vcpu *vcpu, WHV_PROCESSOR_COUNTER_SET set, void *buf,
+				 uint32_t size, uint32_t *written);
 	int (*vcpu_translate_gva)(struct engine_vcpu *vcpu, uint64_t gva, uint32_t flags,
 				  WHV_TRANSLATE_GVA_RESULT *result, uint64_t *gpa);
 	/* WHvRequestInterrupt: deliver (ctl) to the partition's local APICs. */

@@ -4,8 +4,9 @@
 #include "internal.h"
 #include "partition.h"
 
-#define MAP_FLAGS_KNOWN (WHvMapGpaRangeFlagRead | WHvMapGpaRangeFlagWrite | \
-			 WHvMapGpaRangeFlagExecute | WHvMapGpaRangeFlagTrackDirtyPages)
+#define MAP_FLAGS_KNOWN                                                                 \
+	(WHvMapGpaRangeFlagRead | WHvMapGpaRangeFlagWrite | WHvMapGpaRangeFlagExecute | \
+	 WHvMapGpaRangeFlagTrackDirtyPages)
 
 /* Page-aligned, non-empty, no wrap-around: WHvMapGpaRange2 docs give E_INVALIDARG otherwise. */
 static int range_check(uint64_t gpa, uint64_t size)
@@ -19,8 +20,8 @@ static int range_check(uint64_t gpa, uint64_t size)
 }
 
 OPENWHP_API HRESULT WINAPI WHvMapGpaRange(WHV_PARTITION_HANDLE Partition, VOID *SourceAddress,
-	WHV_GUEST_PHYSICAL_ADDRESS GuestAddress, UINT64 SizeInBytes,
-	WHV_MAP_GPA_RANGE_FLAGS Flags)
+					  WHV_GUEST_PHYSICAL_ADDRESS GuestAddress,
+					  UINT64 SizeInBytes, WHV_MAP_GPA_RANGE_FLAGS Flags)
 {
 	struct whp_partition *p = partition_get(Partition);
 	uint64_t flags = (uint64_t)Flags;
@@ -53,7 +54,8 @@ OPENWHP_API HRESULT WINAPI WHvMapGpaRange(WHV_PARTITION_HANDLE Partition, VOID *
 	if (!p->setup)
 		rc = err_set(OE_INVALID_STATE, "the partition is not set up");
 	else
-		rc = gpa_map_add(&p->mem, GuestAddress, SizeInBytes, SourceAddress, (uint32_t)flags);
+		rc = gpa_map_add(&p->mem, GuestAddress, SizeInBytes, SourceAddress,
+				 (uint32_t)flags);
 	pthread_mutex_unlock(&p->lock);
 out:
 	partition_put(p);
@@ -61,20 +63,22 @@ out:
 }
 
 OPENWHP_API HRESULT WINAPI WHvMapGpaRange2(WHV_PARTITION_HANDLE Partition, HANDLE Process,
-	VOID *SourceAddress, WHV_GUEST_PHYSICAL_ADDRESS GuestAddress, UINT64 SizeInBytes,
-	WHV_MAP_GPA_RANGE_FLAGS Flags)
+					   VOID *SourceAddress,
+					   WHV_GUEST_PHYSICAL_ADDRESS GuestAddress,
+					   UINT64 SizeInBytes, WHV_MAP_GPA_RANGE_FLAGS Flags)
 {
 	/* Linux has no process handle to map from: only "this process" (NULL) works. */
 	if (Process != NULL) {
 		err_clear();
 		return api_return(err_set(-EINVAL, "mapping another process's memory is not "
-					  "supported on Linux"));
+						   "supported on Linux"));
 	}
 	return WHvMapGpaRange(Partition, SourceAddress, GuestAddress, SizeInBytes, Flags);
 }
 
 OPENWHP_API HRESULT WINAPI WHvUnmapGpaRange(WHV_PARTITION_HANDLE Partition,
-	WHV_GUEST_PHYSICAL_ADDRESS GuestAddress, UINT64 SizeInBytes)
+					    WHV_GUEST_PHYSICAL_ADDRESS GuestAddress,
+					    UINT64 SizeInBytes)
 {
 	struct whp_partition *p = partition_get(Partition);
 	int rc;
@@ -116,9 +120,10 @@ static int gpa_rw(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex, uint64_t gpa,
 		goto out;
 	}
 	if (controls.AsUINT64 >> 32 || (controls.CacheType != WHvCacheTypeWriteBack &&
-	    controls.CacheType != WHvCacheTypeUncached && controls.CacheType !=
-	    WHvCacheTypeWriteCombining && controls.CacheType != WHvCacheTypeWriteThrough &&
-	    controls.CacheType != WHvCacheTypeWriteProtected)) {
+					controls.CacheType != WHvCacheTypeUncached &&
+					controls.CacheType != WHvCacheTypeWriteCombining &&
+					controls.CacheType != WHvCacheTypeWriteThrough &&
+					controls.CacheType != WHvCacheTypeWriteProtected)) {
 		rc = err_set(-EINVAL, "invalid WHV_ACCESS_GPA_CONTROLS 0x%llx",
 			     (unsigned long long)controls.AsUINT64);
 		goto out;
@@ -142,19 +147,21 @@ out:
 }
 
 OPENWHP_API HRESULT WINAPI WHvReadGpaRange(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex,
-	WHV_GUEST_PHYSICAL_ADDRESS GuestAddress, WHV_ACCESS_GPA_CONTROLS Controls, PVOID Data,
-	UINT32 DataSizeInBytes)
+					   WHV_GUEST_PHYSICAL_ADDRESS GuestAddress,
+					   WHV_ACCESS_GPA_CONTROLS Controls, PVOID Data,
+					   UINT32 DataSizeInBytes)
 {
 	err_clear();
-	return api_return(gpa_rw(Partition, VpIndex, GuestAddress, Controls, Data,
-				 DataSizeInBytes, 0));
+	return api_return(
+		gpa_rw(Partition, VpIndex, GuestAddress, Controls, Data, DataSizeInBytes, 0));
 }
 
 OPENWHP_API HRESULT WINAPI WHvWriteGpaRange(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex,
-	WHV_GUEST_PHYSICAL_ADDRESS GuestAddress, WHV_ACCESS_GPA_CONTROLS Controls,
-	const VOID *Data, UINT32 DataSizeInBytes)
+					    WHV_GUEST_PHYSICAL_ADDRESS GuestAddress,
+					    WHV_ACCESS_GPA_CONTROLS Controls, const VOID *Data,
+					    UINT32 DataSizeInBytes)
 {
 	err_clear();
-	return api_return(gpa_rw(Partition, VpIndex, GuestAddress, Controls, (void *)(uintptr_t)Data,
-				 DataSizeInBytes, 1));
+	return api_return(gpa_rw(Partition, VpIndex, GuestAddress, Controls,
+				 (void *)(uintptr_t)Data, DataSizeInBytes, 1));
 }

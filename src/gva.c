@@ -5,23 +5,23 @@
 #include "WinHvPlatform.h"
 #include "gva.h"
 
-#define CR0_WP (1ull << 16)
-#define CR0_PG (1ull << 31)
-#define CR4_PSE (1ull << 4)
-#define CR4_PAE (1ull << 5)
-#define CR4_LA57 (1ull << 12)
-#define CR4_SMEP (1ull << 20)
-#define CR4_SMAP (1ull << 21)
-#define EFER_LMA (1ull << 10)
-#define EFER_NXE (1ull << 11)
+#define CR0_WP	  (1ull << 16)
+#define CR0_PG	  (1ull << 31)
+#define CR4_PSE	  (1ull << 4)
+#define CR4_PAE	  (1ull << 5)
+#define CR4_LA57  (1ull << 12)
+#define CR4_SMEP  (1ull << 20)
+#define CR4_SMAP  (1ull << 21)
+#define EFER_LMA  (1ull << 10)
+#define EFER_NXE  (1ull << 11)
 #define RFLAGS_AC (1ull << 18)
-#define PTE_P 1ull
-#define PTE_RW (1ull << 1)
-#define PTE_US (1ull << 2)
-#define PTE_A (1ull << 5)
-#define PTE_D (1ull << 6)
-#define PTE_PS (1ull << 7)
-#define PTE_XD (1ull << 63)
+#define PTE_P	  1ull
+#define PTE_RW	  (1ull << 1)
+#define PTE_US	  (1ull << 2)
+#define PTE_A	  (1ull << 5)
+#define PTE_D	  (1ull << 6)
+#define PTE_PS	  (1ull << 7)
+#define PTE_XD	  (1ull << 63)
 #define ADDR_MASK 0x000FFFFFFFFFF000ull
 
 /* What the walk itself finds; gva_walk and gva_translate name it their way. */
@@ -38,7 +38,7 @@ struct walk_entry {
 	uint64_t gpa;
 	uint64_t val;
 	uint8_t size;
-	bool has_a;                  /* the entry has an Accessed bit (not a PAE PDPTE) */
+	bool has_a; /* the entry has an Accessed bit (not a PAE PDPTE) */
 };
 
 struct walk {
@@ -112,8 +112,9 @@ static enum walk_status walk_32(const struct gva_ctl *c, const struct walk_opts 
 		 * PDE bits 20:13 hold physical address bits 39:32 (PSE-36); bit 21
 		 * and the bits beyond MAXPHYADDR (at most 40 here) are reserved.
 		 */
-		unsigned int m40 = o->maxphyaddr < 32 ? 32 : o->maxphyaddr > 40 ? 40 :
-				   o->maxphyaddr;
+		unsigned int m40 = o->maxphyaddr < 32	? 32
+				   : o->maxphyaddr > 40 ? 40
+							: o->maxphyaddr;
 		uint64_t rsvd = (1ull << 21) | ((0xFFull & ~((1ull << (m40 - 32)) - 1)) << 13);
 
 		if (o->check_rsvd && (e & rsvd))
@@ -156,9 +157,9 @@ static enum walk_status walk_levels(const struct gva_ctl *c, const struct walk_o
 			if (level == 2 || (level == 3 && (o->gbpages || !o->check_rsvd)))
 				large = true;
 			else if (level != 1)
-				rsvd |= PTE_PS;   /* PS in a PML5E/PML4E, or 1 GiB pages absent */
+				rsvd |= PTE_PS; /* PS in a PML5E/PML4E, or 1 GiB pages absent */
 		}
-		if (large)   /* bits 12 (PAT) .. shift-1 hold no address: reserved above bit 12 */
+		if (large) /* bits 12 (PAT) .. shift-1 hold no address: reserved above bit 12 */
 			rsvd |= ((1ull << shift) - 1) & ~((1ull << 13) - 1);
 		if (o->check_rsvd && (e & rsvd))
 			return W_RESERVED;
@@ -222,19 +223,13 @@ enum gva_result gva_walk(const struct gva_ctl *ctl, uint64_t gva, gva_read_fn re
 	struct walk w;
 
 	switch (walk(ctl, &o, gva, &m, &w)) {
-	case W_OK:
-		*gpa = w.gpa;
-		return GVA_OK;
-	case W_NOT_PRESENT:
-		return GVA_NOT_PRESENT;
+	case W_OK: *gpa = w.gpa; return GVA_OK;
+	case W_NOT_PRESENT: return GVA_NOT_PRESENT;
 	case W_UNMAPPED:
-	case W_NO_READ:
-		return GVA_GPA_UNMAPPED;
-	case W_NONCANONICAL:
-		return GVA_NONCANONICAL;
+	case W_NO_READ: return GVA_GPA_UNMAPPED;
+	case W_NONCANONICAL: return GVA_NONCANONICAL;
 	case W_RESERVED:
-	default:
-		return GVA_RESERVED;
+	default: return GVA_RESERVED;
 	}
 }
 
@@ -244,8 +239,8 @@ static bool rights_ok(const struct gva_cpu *cpu, const struct walk *w, uint32_t 
 	const struct gva_ctl *c = &cpu->ctl;
 	bool exempt = (flags & WHvTranslateGvaFlagPrivilegeExempt) != 0;
 	bool user = !exempt && cpu->cpl == 3;
-	bool data = (flags & (WHvTranslateGvaFlagValidateRead |
-			      WHvTranslateGvaFlagValidateWrite)) != 0;
+	bool data =
+		(flags & (WHvTranslateGvaFlagValidateRead | WHvTranslateGvaFlagValidateWrite)) != 0;
 
 	/* User accesses need U/S=1 at every level. */
 	if (user && !w->user)
@@ -311,18 +306,13 @@ uint32_t gva_translate(const struct gva_cpu *cpu, uint64_t gva, uint32_t flags,
 
 	*gpa = 0;
 	switch (walk(&cpu->ctl, &o, gva, mem, &w)) {
-	case W_OK:
-		break;
-	case W_NOT_PRESENT:
-		return WHvTranslateGvaResultPageNotPresent;
-	case W_UNMAPPED:
-		return WHvTranslateGvaResultGpaUnmapped;
-	case W_NO_READ:
-		return WHvTranslateGvaResultGpaNoReadAccess;
+	case W_OK: break;
+	case W_NOT_PRESENT: return WHvTranslateGvaResultPageNotPresent;
+	case W_UNMAPPED: return WHvTranslateGvaResultGpaUnmapped;
+	case W_NO_READ: return WHvTranslateGvaResultGpaNoReadAccess;
 	case W_RESERVED:
 	case W_NONCANONICAL:
-	default:
-		return WHvTranslateGvaResultInvalidPageTableFlags;
+	default: return WHvTranslateGvaResultInvalidPageTableFlags;
 	}
 	if (w.paging) {
 		if (!rights_ok(cpu, &w, flags))

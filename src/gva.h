@@ -15,9 +15,9 @@ typedef int (*gva_read_fn)(void *owner, uint64_t gpa, void *buf, uint32_t len);
 
 enum gva_result {
 	GVA_OK = 0,
-	GVA_NOT_PRESENT,     /* a paging entry has P=0 */
-	GVA_RESERVED,        /* reserved bits set in an entry */
-	GVA_GPA_UNMAPPED,    /* a paging structure is not in mapped memory */
+	GVA_NOT_PRESENT,  /* a paging entry has P=0 */
+	GVA_RESERVED,	  /* reserved bits set in an entry */
+	GVA_GPA_UNMAPPED, /* a paging structure is not in mapped memory */
 	GVA_NONCANONICAL,
 };
 
@@ -40,9 +40,9 @@ enum gva_result gva_walk(const struct gva_ctl *ctl, uint64_t gva, gva_read_fn re
 struct gva_cpu {
 	struct gva_ctl ctl;
 	uint64_t rflags;
-	unsigned int cpl;            /* SS.DPL (SDM Vol.3 5.5) */
-	unsigned int maxphyaddr;     /* CPUID.80000008H:EAX[7:0]; 36 when absent */
-	bool gbpages;                /* CPUID.80000001H:EDX[26]: 1 GiB pages exist */
+	unsigned int cpl;	 /* SS.DPL (SDM Vol.3 5.5) */
+	unsigned int maxphyaddr; /* CPUID.80000008H:EAX[7:0]; 36 when absent */
+	bool gbpages;		 /* CPUID.80000001H:EDX[26]: 1 GiB pages exist */
 };
 
 /*

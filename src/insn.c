@@ -46,40 +46,39 @@ int insn_decode(const uint8_t *bytes, uint32_t n, int mode_bits, struct insn *ou
 	out->addr_size = (uint8_t)(in.address_width / 8);
 	out->op_size = (uint8_t)(in.operand_width / 8);
 	switch (in.mnemonic) {
-	case ZYDIS_MNEMONIC_IN:
-		out->is_in = true;
-		break;
+	case ZYDIS_MNEMONIC_IN: out->is_in = true; break;
 	case ZYDIS_MNEMONIC_INSB:
 	case ZYDIS_MNEMONIC_INSW:
-	case ZYDIS_MNEMONIC_INSD:
-		out->is_in = out->is_string = true;
-		break;
-	case ZYDIS_MNEMONIC_OUT:
-		out->is_out = true;
-		break;
+	case ZYDIS_MNEMONIC_INSD: out->is_in = out->is_string = true; break;
+	case ZYDIS_MNEMONIC_OUT: out->is_out = true; break;
 	case ZYDIS_MNEMONIC_OUTSB:
 	case ZYDIS_MNEMONIC_OUTSW:
-	case ZYDIS_MNEMONIC_OUTSD:
-		out->is_out = out->is_string = true;
-		break;
-	case ZYDIS_MNEMONIC_MOVSB: case ZYDIS_MNEMONIC_MOVSW:
-	case ZYDIS_MNEMONIC_MOVSD: case ZYDIS_MNEMONIC_MOVSQ:
-	case ZYDIS_MNEMONIC_STOSB: case ZYDIS_MNEMONIC_STOSW:
-	case ZYDIS_MNEMONIC_STOSD: case ZYDIS_MNEMONIC_STOSQ:
-	case ZYDIS_MNEMONIC_LODSB: case ZYDIS_MNEMONIC_LODSW:
-	case ZYDIS_MNEMONIC_LODSD: case ZYDIS_MNEMONIC_LODSQ:
-	case ZYDIS_MNEMONIC_CMPSB: case ZYDIS_MNEMONIC_CMPSW:
-	case ZYDIS_MNEMONIC_CMPSD: case ZYDIS_MNEMONIC_CMPSQ:
-	case ZYDIS_MNEMONIC_SCASB: case ZYDIS_MNEMONIC_SCASW:
-	case ZYDIS_MNEMONIC_SCASD: case ZYDIS_MNEMONIC_SCASQ:
+	case ZYDIS_MNEMONIC_OUTSD: out->is_out = out->is_string = true; break;
+	case ZYDIS_MNEMONIC_MOVSB:
+	case ZYDIS_MNEMONIC_MOVSW:
+	case ZYDIS_MNEMONIC_MOVSD:
+	case ZYDIS_MNEMONIC_MOVSQ:
+	case ZYDIS_MNEMONIC_STOSB:
+	case ZYDIS_MNEMONIC_STOSW:
+	case ZYDIS_MNEMONIC_STOSD:
+	case ZYDIS_MNEMONIC_STOSQ:
+	case ZYDIS_MNEMONIC_LODSB:
+	case ZYDIS_MNEMONIC_LODSW:
+	case ZYDIS_MNEMONIC_LODSD:
+	case ZYDIS_MNEMONIC_LODSQ:
+	case ZYDIS_MNEMONIC_CMPSB:
+	case ZYDIS_MNEMONIC_CMPSW:
+	case ZYDIS_MNEMONIC_CMPSD:
+	case ZYDIS_MNEMONIC_CMPSQ:
+	case ZYDIS_MNEMONIC_SCASB:
+	case ZYDIS_MNEMONIC_SCASW:
+	case ZYDIS_MNEMONIC_SCASD:
+	case ZYDIS_MNEMONIC_SCASQ:
 		/* MOVSD/CMPSD also name SSE instructions: those have a vector operand. */
 		out->is_string = true;
 		break;
-	case ZYDIS_MNEMONIC_HLT:
-		out->is_hlt = true;
-		break;
-	default:
-		break;
+	case ZYDIS_MNEMONIC_HLT: out->is_hlt = true; break;
+	default: break;
 	}
 	if (out->is_string || out->is_in || out->is_out)
 		out->rep = (in.attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE |
@@ -105,12 +104,13 @@ int insn_decode(const uint8_t *bytes, uint32_t n, int mode_bits, struct insn *ou
 			if (op->actions & ZYDIS_OPERAND_ACTION_MASK_READ)
 				out->mem_read = true;
 			out->mem_size = (uint8_t)(op->size / 8);
-		} else if (op->type == ZYDIS_OPERAND_TYPE_REGISTER && reg_is_vector(op->reg.value)) {
+		} else if (op->type == ZYDIS_OPERAND_TYPE_REGISTER &&
+			   reg_is_vector(op->reg.value)) {
 			out->touches_vector = true;
 		}
 	}
 	if (out->touches_vector && out->is_string)
-		out->is_string = false;   /* SSE MOVSD/CMPSD, not the string forms */
+		out->is_string = false; /* SSE MOVSD/CMPSD, not the string forms */
 	if ((in.mnemonic == ZYDIS_MNEMONIC_MOV || in.mnemonic == ZYDIS_MNEMONIC_MOVZX ||
 	     in.mnemonic == ZYDIS_MNEMONIC_MOVSX || in.mnemonic == ZYDIS_MNEMONIC_MOVSXD) &&
 	    in.operand_count_visible == 2 && ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
@@ -126,7 +126,7 @@ int insn_decode(const uint8_t *bytes, uint32_t n, int mode_bits, struct insn *ou
 static ZydisRegister gpr64[16] = {
 	ZYDIS_REGISTER_RAX, ZYDIS_REGISTER_RCX, ZYDIS_REGISTER_RDX, ZYDIS_REGISTER_RBX,
 	ZYDIS_REGISTER_RSP, ZYDIS_REGISTER_RBP, ZYDIS_REGISTER_RSI, ZYDIS_REGISTER_RDI,
-	ZYDIS_REGISTER_R8, ZYDIS_REGISTER_R9, ZYDIS_REGISTER_R10, ZYDIS_REGISTER_R11,
+	ZYDIS_REGISTER_R8,  ZYDIS_REGISTER_R9,	ZYDIS_REGISTER_R10, ZYDIS_REGISTER_R11,
 	ZYDIS_REGISTER_R12, ZYDIS_REGISTER_R13, ZYDIS_REGISTER_R14, ZYDIS_REGISTER_R15,
 };
 
@@ -161,12 +161,13 @@ int insn_mem_linear(const uint8_t *bytes, uint32_t n, int mode_bits, const uint6
 	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
 	uint8_t i;
 
-	if (ZYAN_FAILED(ZydisDecoderInit(&dec, mode_bits == 16 ? ZYDIS_MACHINE_MODE_LEGACY_16 :
-					 mode_bits == 32 ? ZYDIS_MACHINE_MODE_LEGACY_32 :
-					 ZYDIS_MACHINE_MODE_LONG_64,
-					 mode_bits == 16 ? ZYDIS_STACK_WIDTH_16 :
-					 mode_bits == 32 ? ZYDIS_STACK_WIDTH_32 :
-					 ZYDIS_STACK_WIDTH_64)) ||
+	if (ZYAN_FAILED(ZydisDecoderInit(&dec,
+					 mode_bits == 16   ? ZYDIS_MACHINE_MODE_LEGACY_16
+					 : mode_bits == 32 ? ZYDIS_MACHINE_MODE_LEGACY_32
+							   : ZYDIS_MACHINE_MODE_LONG_64,
+					 mode_bits == 16   ? ZYDIS_STACK_WIDTH_16
+					 : mode_bits == 32 ? ZYDIS_STACK_WIDTH_32
+							   : ZYDIS_STACK_WIDTH_64)) ||
 	    ZYAN_FAILED(ZydisDecoderDecodeFull(&dec, bytes, n, &in, ops)))
 		return -EINVAL;
 	for (i = 0; i < in.operand_count; i++) {

@@ -7,21 +7,21 @@
 
 /* What the run loop needs to know about one decoded instruction. */
 struct insn {
-	uint8_t len;            /* 1..15 */
-	uint8_t addr_size;      /* address size in bytes: 2, 4 or 8 */
-	uint8_t op_size;        /* operand size in bytes of the main operand */
-	bool is_in;             /* IN / INS */
-	bool is_out;            /* OUT / OUTS */
-	bool is_string;         /* INS, OUTS, MOVS, STOS, LODS, CMPS, SCAS */
-	bool rep;               /* REP/REPE/REPNE prefix on a string instruction */
-	bool port_imm;          /* I/O port given as imm8 */
+	uint8_t len;	   /* 1..15 */
+	uint8_t addr_size; /* address size in bytes: 2, 4 or 8 */
+	uint8_t op_size;   /* operand size in bytes of the main operand */
+	bool is_in;	   /* IN / INS */
+	bool is_out;	   /* OUT / OUTS */
+	bool is_string;	   /* INS, OUTS, MOVS, STOS, LODS, CMPS, SCAS */
+	bool rep;	   /* REP/REPE/REPNE prefix on a string instruction */
+	bool port_imm;	   /* I/O port given as imm8 */
 	uint8_t port_imm8;
-	bool mem_write;         /* writes a memory operand */
-	bool mem_read;          /* reads a memory operand */
-	uint8_t mem_size;       /* size of that memory operand in bytes */
-	bool touches_vector;    /* has an XMM/YMM/MMX/x87 register operand */
+	bool mem_write;	     /* writes a memory operand */
+	bool mem_read;	     /* reads a memory operand */
+	uint8_t mem_size;    /* size of that memory operand in bytes */
+	bool touches_vector; /* has an XMM/YMM/MMX/x87 register operand */
 	bool is_hlt;
-	bool plain_load;        /* MOV/MOVZX/MOVSX(D) from memory into a general register */
+	bool plain_load; /* MOV/MOVZX/MOVSX(D) from memory into a general register */
 };
 
 /*

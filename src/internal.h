@@ -17,10 +17,10 @@
  */
 #define OE_BASE 0x10000
 enum {
-	OE_UNKNOWN_CAPABILITY = -(OE_BASE + 0),    /* WHV_E_UNKNOWN_CAPABILITY */
-	OE_INSUFFICIENT_BUFFER = -(OE_BASE + 1),   /* WHV_E_INSUFFICIENT_BUFFER */
-	OE_UNKNOWN_PROPERTY = -(OE_BASE + 2),      /* WHV_E_UNKNOWN_PROPERTY */
-	OE_UNSUPPORTED_CONFIG = -(OE_BASE + 3),    /* WHV_E_UNSUPPORTED_HYPERVISOR_CONFIG */
+	OE_UNKNOWN_CAPABILITY = -(OE_BASE + 0),	 /* WHV_E_UNKNOWN_CAPABILITY */
+	OE_INSUFFICIENT_BUFFER = -(OE_BASE + 1), /* WHV_E_INSUFFICIENT_BUFFER */
+	OE_UNKNOWN_PROPERTY = -(OE_BASE + 2),	 /* WHV_E_UNKNOWN_PROPERTY */
+	OE_UNSUPPORTED_CONFIG = -(OE_BASE + 3),	 /* WHV_E_UNSUPPORTED_HYPERVISOR_CONFIG */
 	OE_INVALID_PARTITION_CONFIG = -(OE_BASE + 4),
 	OE_GPA_RANGE_NOT_FOUND = -(OE_BASE + 5),
 	OE_VP_ALREADY_EXISTS = -(OE_BASE + 6),
@@ -28,12 +28,12 @@ enum {
 	OE_INVALID_VP_STATE = -(OE_BASE + 8),
 	OE_INVALID_VP_REGISTER_NAME = -(OE_BASE + 9),
 	OE_UNSUPPORTED_PROCESSOR_CONFIG = -(OE_BASE + 16),
-	OE_POINTER = -(OE_BASE + 32),              /* E_POINTER */
-	OE_NOT_SUPPORTED = -(OE_BASE + 33),        /* HRESULT_FROM_WIN32(ERROR_NOT_SUPPORTED) */
-	OE_INVALID_STATE = -(OE_BASE + 34),        /* HRESULT_FROM_WIN32(ERROR_INVALID_STATE) */
-	OE_OPERATION_DENIED = -(OE_BASE + 35),     /* ERROR_HV_OPERATION_DENIED */
-	OE_NOT_IMPLEMENTED = -(OE_BASE + 36),      /* E_NOTIMPL: not built yet */
-	OE_HANDLE = -(OE_BASE + 37),               /* bad partition handle: E_INVALIDARG */
+	OE_POINTER = -(OE_BASE + 32),	       /* E_POINTER */
+	OE_NOT_SUPPORTED = -(OE_BASE + 33),    /* HRESULT_FROM_WIN32(ERROR_NOT_SUPPORTED) */
+	OE_INVALID_STATE = -(OE_BASE + 34),    /* HRESULT_FROM_WIN32(ERROR_INVALID_STATE) */
+	OE_OPERATION_DENIED = -(OE_BASE + 35), /* ERROR_HV_OPERATION_DENIED */
+	OE_NOT_IMPLEMENTED = -(OE_BASE + 36),  /* E_NOTIMPL: not built yet */
+	OE_HANDLE = -(OE_BASE + 37),	       /* bad partition handle: E_INVALIDARG */
 };
 
 /* status_to_hresult: the one mapping from an internal status to an HRESULT. */
@@ -58,8 +58,8 @@ HRESULT api_return(int status);
 /* ioctl_count_add: count one vCPU ioctl (openwhp_ioctl_count). */
 void ioctl_count_add(void);
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define PAGE_SIZE_4K 4096ull
+#define ARRAY_SIZE(a)	   (sizeof(a) / sizeof((a)[0]))
+#define PAGE_SIZE_4K	   4096ull
 #define IS_PAGE_ALIGNED(x) (((x) & (PAGE_SIZE_4K - 1)) == 0)
 
 #endif

@@ -5,7 +5,8 @@
 #include "partition.h"
 
 OPENWHP_API HRESULT WINAPI WHvRequestInterrupt(WHV_PARTITION_HANDLE Partition,
-	const WHV_INTERRUPT_CONTROL *Interrupt, UINT32 InterruptControlSize)
+					       const WHV_INTERRUPT_CONTROL *Interrupt,
+					       UINT32 InterruptControlSize)
 {
 	struct whp_partition *p = partition_get(Partition);
 	WHV_INTERRUPT_CONTROL ctl;
@@ -66,9 +67,10 @@ static bool logical_match(uint32_t ldr, uint32_t dfr, uint64_t dest)
  * run cannot be asked (KVM would block until the run ends), so the call then
  * fails with WHV_E_INVALID_VP_STATE instead of waiting.
  */
-OPENWHP_API HRESULT WINAPI WHvGetInterruptTargetVpSet(WHV_PARTITION_HANDLE Partition,
-	UINT64 Destination, WHV_INTERRUPT_DESTINATION_MODE DestinationMode, UINT32 *TargetVps,
-	UINT32 VpCount, UINT32 *TargetVpCount)
+OPENWHP_API HRESULT WINAPI
+WHvGetInterruptTargetVpSet(WHV_PARTITION_HANDLE Partition, UINT64 Destination,
+			   WHV_INTERRUPT_DESTINATION_MODE DestinationMode, UINT32 *TargetVps,
+			   UINT32 VpCount, UINT32 *TargetVpCount)
 {
 	struct whp_partition *p = partition_get(Partition);
 	uint32_t i, n = 0;
@@ -110,8 +112,10 @@ OPENWHP_API HRESULT WINAPI WHvGetInterruptTargetVpSet(WHV_PARTITION_HANDLE Parti
 		if (DestinationMode != WHvX64InterruptDestinationModeLogical)
 			continue;
 		if (vp->running) {
-			rc = err_set(OE_INVALID_VP_STATE, "VP %u is running: its logical APIC "
-				     "destination cannot be read now", i);
+			rc = err_set(OE_INVALID_VP_STATE,
+				     "VP %u is running: its logical APIC "
+				     "destination cannot be read now",
+				     i);
 			break;
 		}
 		pthread_mutex_lock(&vp->op_lock);
@@ -133,8 +137,8 @@ out:
 }
 
 /* Shared by the legacy and the "2" calls: both use the xAPIC page layout here. */
-static int lapic_call(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex, void *out,
-		      const void *in, UINT32 size, UINT32 *written)
+static int lapic_call(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex, void *out, const void *in,
+		      UINT32 size, UINT32 *written)
 {
 	struct whp_partition *p = partition_get(Partition);
 	struct whp_vp *vp;
@@ -154,9 +158,9 @@ static int lapic_call(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex, void *out,
 	return rc;
 }
 
-OPENWHP_API HRESULT WINAPI WHvGetVirtualProcessorInterruptControllerState2(
-	WHV_PARTITION_HANDLE Partition, UINT32 VpIndex, VOID *State, UINT32 StateSize,
-	UINT32 *WrittenSize)
+OPENWHP_API HRESULT WINAPI
+WHvGetVirtualProcessorInterruptControllerState2(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex,
+						VOID *State, UINT32 StateSize, UINT32 *WrittenSize)
 {
 	err_clear();
 	return api_return(lapic_call(Partition, VpIndex, State, NULL, StateSize, WrittenSize));
@@ -171,12 +175,12 @@ OPENWHP_API HRESULT WINAPI WHvSetVirtualProcessorInterruptControllerState2(
 	return api_return(lapic_call(Partition, VpIndex, NULL, State, StateSize, NULL));
 }
 
-OPENWHP_API HRESULT WINAPI WHvGetVirtualProcessorInterruptControllerState(
-	WHV_PARTITION_HANDLE Partition, UINT32 VpIndex, VOID *State, UINT32 StateSize,
-	UINT32 *WrittenSize)
+OPENWHP_API HRESULT WINAPI
+WHvGetVirtualProcessorInterruptControllerState(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex,
+					       VOID *State, UINT32 StateSize, UINT32 *WrittenSize)
 {
-	return WHvGetVirtualProcessorInterruptControllerState2(Partition, VpIndex, State,
-							       StateSize, WrittenSize);
+	return WHvGetVirtualProcessorInterruptControllerState2(Partition, VpIndex, State, StateSize,
+							       WrittenSize);
 }
 
 OPENWHP_API HRESULT WINAPI WHvSetVirtualProcessorInterruptControllerState(

@@ -458,8 +458,10 @@ int gpa_map_dirty(struct gpa_map *m, uint64_t gpa, uint64_t size, uint64_t *bitm
 		const struct gpa_region *r = region_find(m, pos);
 
 		if (!r || !(r->flags & WHvMapGpaRangeFlagTrackDirtyPages)) {
-			rc = err_set(OE_GPA_RANGE_NOT_FOUND, "GPA 0x%llx is not mapped with "
-				     "dirty-page tracking", (unsigned long long)pos);
+			rc = err_set(OE_GPA_RANGE_NOT_FOUND,
+				     "GPA 0x%llx is not mapped with "
+				     "dirty-page tracking",
+				     (unsigned long long)pos);
 			goto out;
 		}
 		pos = r->gpa + r->size;

@@ -13,8 +13,8 @@ struct gpa_region {
 	uint64_t gpa;
 	uint64_t size;
 	uint8_t *hva;
-	uint32_t flags;                /* WHV_MAP_GPA_RANGE_FLAGS */
-	int32_t id;                    /* engine region id; -1 when not given to the engine */
+	uint32_t flags; /* WHV_MAP_GPA_RANGE_FLAGS */
+	int32_t id;	/* engine region id; -1 when not given to the engine */
 	/*
 	 * TrackDirtyPages only: pages written and not yet queried, one bit per
 	 * page. The engine's log is drained into it whenever the region's slot
@@ -33,7 +33,7 @@ struct gpa_map {
 	pthread_rwlock_t lock;
 	struct gpa_region *r;
 	uint32_t count, cap;
-	uint8_t *id_used;              /* max_ids entries */
+	uint8_t *id_used; /* max_ids entries */
 	uint32_t max_ids;
 	/* The engine side; NULL until the partition is set up (maps then wait). */
 	const struct engine_ops *ops;

@@ -325,8 +325,8 @@ OPENWHP_API HRESULT WINAPI WHvDeletePartition(WHV_PARTITION_HANDLE Partition)
 	}
 	pthread_mutex_unlock(&registry_lock);
 	if (!p)
-		return api_return(err_set(OE_HANDLE, "not a live partition handle: %p",
-					  (void *)Partition));
+		return api_return(
+			err_set(OE_HANDLE, "not a live partition handle: %p", (void *)Partition));
 
 	/*
 	 * Kick every running VP out of its run so its API call can return, and
@@ -374,16 +374,18 @@ static uint32_t property_size(WHV_PARTITION_PROPERTY_CODE code)
 	case WHvPartitionPropertyCodeProcessorClockFrequency: return sizeof(UINT64);
 	case WHvPartitionPropertyCodeInterruptClockFrequency: return sizeof(UINT64);
 	case WHvPartitionPropertyCodePhysicalAddressWidth: return sizeof(UINT32);
-	case WHvPartitionPropertyCodeCpuidExitList: return 0; /* a list: n * 4 */
-	case WHvPartitionPropertyCodeCpuidResultList: return 0; /* n * 32 */
+	case WHvPartitionPropertyCodeCpuidExitList: return 0;	 /* a list: n * 4 */
+	case WHvPartitionPropertyCodeCpuidResultList: return 0;	 /* n * 32 */
 	case WHvPartitionPropertyCodeCpuidResultList2: return 0; /* n * 48 */
 	default: return UINT32_MAX;
 	}
 }
 
 OPENWHP_API HRESULT WINAPI WHvGetPartitionProperty(WHV_PARTITION_HANDLE Partition,
-	WHV_PARTITION_PROPERTY_CODE PropertyCode, VOID *PropertyBuffer,
-	UINT32 PropertyBufferSizeInBytes, UINT32 *WrittenSizeInBytes)
+						   WHV_PARTITION_PROPERTY_CODE PropertyCode,
+						   VOID *PropertyBuffer,
+						   UINT32 PropertyBufferSizeInBytes,
+						   UINT32 *WrittenSizeInBytes)
 {
 	struct whp_partition *p = partition_get(Partition);
 	WHV_PARTITION_PROPERTY v;
@@ -415,9 +417,7 @@ OPENWHP_API HRESULT WINAPI WHvGetPartitionProperty(WHV_PARTITION_HANDLE Partitio
 	}
 	pthread_mutex_lock(&p->lock);
 	switch (PropertyCode) {
-	case WHvPartitionPropertyCodeProcessorCount:
-		v.ProcessorCount = p->processor_count;
-		break;
+	case WHvPartitionPropertyCodeProcessorCount: v.ProcessorCount = p->processor_count; break;
 	case WHvPartitionPropertyCodeExtendedVmExits:
 		v.ExtendedVmExits.AsUINT64 = p->extended_vm_exits;
 		break;
@@ -430,13 +430,9 @@ OPENWHP_API HRESULT WINAPI WHvGetPartitionProperty(WHV_PARTITION_HANDLE Partitio
 	case WHvPartitionPropertyCodeLocalApicEmulationMode:
 		v.LocalApicEmulationMode = (WHV_X64_LOCAL_APIC_EMULATION_MODE)p->lapic_mode;
 		break;
-	case WHvPartitionPropertyCodePrimaryNumaNode:
-		v.PrimaryNumaNode = p->numa_node;
-		break;
+	case WHvPartitionPropertyCodePrimaryNumaNode: v.PrimaryNumaNode = p->numa_node; break;
 	case WHvPartitionPropertyCodeSeparateSecurityDomain:
-	case WHvPartitionPropertyCodeNestedVirtualization:
-		v.NestedVirtualization = FALSE;
-		break;
+	case WHvPartitionPropertyCodeNestedVirtualization: v.NestedVirtualization = FALSE; break;
 	case WHvPartitionPropertyCodeProcessorFeatures:
 		v.ProcessorFeatures.AsUINT64 = p->caps.processor_features[0];
 		break;
@@ -460,8 +456,7 @@ OPENWHP_API HRESULT WINAPI WHvGetPartitionProperty(WHV_PARTITION_HANDLE Partitio
 	case WHvPartitionPropertyCodePhysicalAddressWidth:
 		v.PhysicalAddressWidth = p->caps.physical_address_width;
 		break;
-	default:
-		break;
+	default: break;
 	}
 	pthread_mutex_unlock(&p->lock);
 	memcpy(PropertyBuffer, &v, size);
@@ -496,8 +491,8 @@ static int cpuid_list_set(struct whp_partition *p, WHV_PARTITION_PROPERTY_CODE c
 	WHV_X64_CPUID_RESULT2 *list = NULL;
 
 	if (bytes % esize)
-		return err_set(-EINVAL, "CPUID result list size %u is not a multiple of %u",
-			       bytes, esize);
+		return err_set(-EINVAL, "CPUID result list size %u is not a multiple of %u", bytes,
+			       esize);
 	if (n) {
 		list = calloc(n, sizeof(*list));
 		if (!list)
@@ -526,8 +521,8 @@ static int cpuid_list_set(struct whp_partition *p, WHV_PARTITION_PROPERTY_CODE c
 			list[i].Output.Ebx = r.Ebx;
 			list[i].Output.Ecx = r.Ecx;
 			list[i].Output.Edx = r.Edx;
-			list[i].Mask.Eax = list[i].Mask.Ebx = list[i].Mask.Ecx =
-				list[i].Mask.Edx = 0xFFFFFFFF;
+			list[i].Mask.Eax = list[i].Mask.Ebx = list[i].Mask.Ecx = list[i].Mask.Edx =
+				0xFFFFFFFF;
 		}
 	}
 	if (v2) {
@@ -554,7 +549,8 @@ static int property_set(struct whp_partition *p, WHV_PARTITION_PROPERTY_CODE cod
 		return 0;
 	case WHvPartitionPropertyCodeExtendedVmExits:
 		if (v->ExtendedVmExits.AsUINT64 & ~p->caps.extended_vm_exits)
-			return err_set(-EINVAL, "extended VM exits 0x%llx are not available "
+			return err_set(-EINVAL,
+				       "extended VM exits 0x%llx are not available "
 				       "(WHvCapabilityCodeExtendedVmExits = 0x%llx)",
 				       (unsigned long long)v->ExtendedVmExits.AsUINT64,
 				       (unsigned long long)p->caps.extended_vm_exits);
@@ -582,7 +578,7 @@ static int property_set(struct whp_partition *p, WHV_PARTITION_PROPERTY_CODE cod
 		if (v->LocalApicEmulationMode != WHvX64LocalApicEmulationModeNone &&
 		    !(p->caps.features & (1ull << 1)))
 			return err_set(-EINVAL, "local APIC emulation is not available on this "
-				       "host (Features.LocalApicEmulation = 0)");
+						"host (Features.LocalApicEmulation = 0)");
 		p->lapic_mode = (uint32_t)v->LocalApicEmulationMode;
 		return 0;
 	case WHvPartitionPropertyCodePrimaryNumaNode:
@@ -598,14 +594,14 @@ static int property_set(struct whp_partition *p, WHV_PARTITION_PROPERTY_CODE cod
 	case WHvPartitionPropertyCodeCpuidExitList:
 		/* KVM answers CPUID in the kernel: no CPUID exit can be delivered. */
 		if (bytes % sizeof(UINT32))
-			return err_set(-EINVAL, "CpuidExitList size %u is not a multiple of 4", bytes);
+			return err_set(-EINVAL, "CpuidExitList size %u is not a multiple of 4",
+				       bytes);
 		if (bytes)
 			return err_set(-EINVAL, "CPUID exits are impossible on KVM "
-				       "(ExtendedVmExits.X64CpuidExit = 0)");
+						"(ExtendedVmExits.X64CpuidExit = 0)");
 		return 0;
 	case WHvPartitionPropertyCodeCpuidResultList:
-	case WHvPartitionPropertyCodeCpuidResultList2:
-		return cpuid_list_set(p, code, buf, bytes);
+	case WHvPartitionPropertyCodeCpuidResultList2: return cpuid_list_set(p, code, buf, bytes);
 	case WHvPartitionPropertyCodeProcessorFeatures:
 	case WHvPartitionPropertyCodeProcessorFeaturesBanks:
 	case WHvPartitionPropertyCodeProcessorXsaveFeatures:
@@ -623,8 +619,9 @@ static int property_set(struct whp_partition *p, WHV_PARTITION_PROPERTY_CODE cod
 }
 
 OPENWHP_API HRESULT WINAPI WHvSetPartitionProperty(WHV_PARTITION_HANDLE Partition,
-	WHV_PARTITION_PROPERTY_CODE PropertyCode, const VOID *PropertyBuffer,
-	UINT32 PropertyBufferSizeInBytes)
+						   WHV_PARTITION_PROPERTY_CODE PropertyCode,
+						   const VOID *PropertyBuffer,
+						   UINT32 PropertyBufferSizeInBytes)
 {
 	struct whp_partition *p = partition_get(Partition);
 	WHV_PARTITION_PROPERTY v;

@@ -11,35 +11,35 @@
 
 struct whp_vp {
 	bool exists;
-	bool running;                  /* inside WHvRunVirtualProcessor (partition lock) */
-	pthread_mutex_t op_lock;       /* serialises engine calls on this VP */
+	bool running;		 /* inside WHvRunVirtualProcessor (partition lock) */
+	pthread_mutex_t op_lock; /* serialises engine calls on this VP */
 	struct engine_vcpu *vcpu;
 };
 
 struct whp_partition {
-	pthread_mutex_t lock;          /* everything below but memory */
-	pthread_cond_t released;       /* refs dropped to zero while deleting */
-	unsigned refs;                 /* API calls in flight (registry lock) */
+	pthread_mutex_t lock;	 /* everything below but memory */
+	pthread_cond_t released; /* refs dropped to zero while deleting */
+	unsigned refs;		 /* API calls in flight (registry lock) */
 	bool deleting;
-	bool dying;                    /* delete swept the VPs: no new run (partition lock) */
+	bool dying; /* delete swept the VPs: no new run (partition lock) */
 	bool setup;
 
 	/* Properties (WHV_PARTITION_PROPERTY_CODE). */
-	uint32_t processor_count;      /* 0 = not set */
+	uint32_t processor_count; /* 0 = not set */
 	uint32_t lapic_mode;
 	uint64_t extended_vm_exits;
 	uint64_t exception_exit_bitmap;
 	uint64_t msr_exit_bitmap;
 	uint16_t numa_node;
-	WHV_X64_CPUID_RESULT2 *cpuid_v1, *cpuid_v2;   /* CpuidResultList(2), normalised */
+	WHV_X64_CPUID_RESULT2 *cpuid_v1, *cpuid_v2; /* CpuidResultList(2), normalised */
 	uint32_t ncpuid_v1, ncpuid_v2;
 
-	struct gpa_map mem;            /* guest-physical map, own rwlock */
+	struct gpa_map mem; /* guest-physical map, own rwlock */
 
 	const struct engine_ops *ops;
 	struct engine_caps caps;
-	struct engine_vm *vm;          /* after setup */
-	struct whp_vp *vps;            /* processor_count entries after setup */
+	struct engine_vm *vm; /* after setup */
+	struct whp_vp *vps;   /* processor_count entries after setup */
 };
 
 /*

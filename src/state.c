@@ -10,22 +10,23 @@
 /* ------------------------------------------------------------------------ */
 
 /* What each WHV_VIRTUAL_PROCESSOR_STATE_TYPE is, on this platform. */
-enum state_kind { SK_XSAVE, SK_LAPIC, SK_REFUSED, SK_UNKNOWN };
+enum state_kind {
+	SK_XSAVE,
+	SK_LAPIC,
+	SK_REFUSED,
+	SK_UNKNOWN
+};
 
 static enum state_kind state_kind_of(WHV_VIRTUAL_PROCESSOR_STATE_TYPE type)
 {
 	switch (type) {
-	case WHvVirtualProcessorStateTypeXsaveState:
-		return SK_XSAVE;
-	case WHvVirtualProcessorStateTypeInterruptControllerState2:
-		return SK_LAPIC;
+	case WHvVirtualProcessorStateTypeXsaveState: return SK_XSAVE;
+	case WHvVirtualProcessorStateTypeInterruptControllerState2: return SK_LAPIC;
 	case WHvVirtualProcessorStateTypeSynicMessagePage:
 	case WHvVirtualProcessorStateTypeSynicEventFlagPage:
 	case WHvVirtualProcessorStateTypeSynicTimerState:
-	case WHvVirtualProcessorStateTypeNestedState:
-		return SK_REFUSED;
-	default:
-		return SK_UNKNOWN;
+	case WHvVirtualProcessorStateTypeNestedState: return SK_REFUSED;
+	default: return SK_UNKNOWN;
 	}
 }
 
@@ -38,9 +39,9 @@ static enum state_kind state_kind_of(WHV_VIRTUAL_PROCESSOR_STATE_TYPE type)
 static int state_refused(WHV_VIRTUAL_PROCESSOR_STATE_TYPE type)
 {
 	return err_set(OE_NOT_SUPPORTED, "VP state type 0x%x: %s", (unsigned)type,
-		       type == WHvVirtualProcessorStateTypeNestedState ?
-		       "nested virtualization is not available" :
-		       "the synthetic interrupt controller is not available");
+		       type == WHvVirtualProcessorStateTypeNestedState
+			       ? "nested virtualization is not available"
+			       : "the synthetic interrupt controller is not available");
 }
 
 static int state_get(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex,
@@ -115,7 +116,9 @@ out:
 }
 
 OPENWHP_API HRESULT WINAPI WHvGetVirtualProcessorXsaveState(WHV_PARTITION_HANDLE Partition,
-	UINT32 VpIndex, VOID *Buffer, UINT32 BufferSizeInBytes, UINT32 *BytesWritten)
+							    UINT32 VpIndex, VOID *Buffer,
+							    UINT32 BufferSizeInBytes,
+							    UINT32 *BytesWritten)
 {
 	err_clear();
 	return api_return(state_get(Partition, VpIndex, WHvVirtualProcessorStateTypeXsaveState,
@@ -123,7 +126,8 @@ OPENWHP_API HRESULT WINAPI WHvGetVirtualProcessorXsaveState(WHV_PARTITION_HANDLE
 }
 
 OPENWHP_API HRESULT WINAPI WHvSetVirtualProcessorXsaveState(WHV_PARTITION_HANDLE Partition,
-	UINT32 VpIndex, const VOID *Buffer, UINT32 BufferSizeInBytes)
+							    UINT32 VpIndex, const VOID *Buffer,
+							    UINT32 BufferSizeInBytes)
 {
 	err_clear();
 	return api_return(state_set(Partition, VpIndex, WHvVirtualProcessorStateTypeXsaveState,
@@ -131,17 +135,20 @@ OPENWHP_API HRESULT WINAPI WHvSetVirtualProcessorXsaveState(WHV_PARTITION_HANDLE
 }
 
 OPENWHP_API HRESULT WINAPI WHvGetVirtualProcessorState(WHV_PARTITION_HANDLE Partition,
-	UINT32 VpIndex, WHV_VIRTUAL_PROCESSOR_STATE_TYPE StateType, VOID *Buffer,
-	UINT32 BufferSizeInBytes, UINT32 *BytesWritten)
+						       UINT32 VpIndex,
+						       WHV_VIRTUAL_PROCESSOR_STATE_TYPE StateType,
+						       VOID *Buffer, UINT32 BufferSizeInBytes,
+						       UINT32 *BytesWritten)
 {
 	err_clear();
-	return api_return(state_get(Partition, VpIndex, StateType, Buffer, BufferSizeInBytes,
-				    BytesWritten));
+	return api_return(
+		state_get(Partition, VpIndex, StateType, Buffer, BufferSizeInBytes, BytesWritten));
 }
 
 OPENWHP_API HRESULT WINAPI WHvSetVirtualProcessorState(WHV_PARTITION_HANDLE Partition,
-	UINT32 VpIndex, WHV_VIRTUAL_PROCESSOR_STATE_TYPE StateType, const VOID *Buffer,
-	UINT32 BufferSizeInBytes)
+						       UINT32 VpIndex,
+						       WHV_VIRTUAL_PROCESSOR_STATE_TYPE StateType,
+						       const VOID *Buffer, UINT32 BufferSizeInBytes)
 {
 	err_clear();
 	return api_return(state_set(Partition, VpIndex, StateType, Buffer, BufferSizeInBytes));
@@ -152,7 +159,8 @@ OPENWHP_API HRESULT WINAPI WHvSetVirtualProcessorState(WHV_PARTITION_HANDLE Part
 /* ------------------------------------------------------------------------ */
 
 OPENWHP_API HRESULT WINAPI WHvGetVirtualProcessorCpuidOutput(WHV_PARTITION_HANDLE Partition,
-	UINT32 VpIndex, UINT32 Eax, UINT32 Ecx, WHV_CPUID_OUTPUT *CpuidOutput)
+							     UINT32 VpIndex, UINT32 Eax, UINT32 Ecx,
+							     WHV_CPUID_OUTPUT *CpuidOutput)
 {
 	struct whp_partition *p;
 	struct whp_vp *vp;
@@ -181,8 +189,10 @@ out:
 /* ------------------------------------------------------------------------ */
 
 OPENWHP_API HRESULT WINAPI WHvGetVirtualProcessorCounters(WHV_PARTITION_HANDLE Partition,
-	UINT32 VpIndex, WHV_PROCESSOR_COUNTER_SET CounterSet, VOID *Buffer,
-	UINT32 BufferSizeInBytes, UINT32 *BytesWritten)
+							  UINT32 VpIndex,
+							  WHV_PROCESSOR_COUNTER_SET CounterSet,
+							  VOID *Buffer, UINT32 BufferSizeInBytes,
+							  UINT32 *BytesWritten)
 {
 	struct whp_partition *p;
 	struct whp_vp *vp;
@@ -211,8 +221,9 @@ out:
 }
 
 OPENWHP_API HRESULT WINAPI WHvGetPartitionCounters(WHV_PARTITION_HANDLE Partition,
-	WHV_PARTITION_COUNTER_SET CounterSet, VOID *Buffer, UINT32 BufferSizeInBytes,
-	UINT32 *BytesWritten)
+						   WHV_PARTITION_COUNTER_SET CounterSet,
+						   VOID *Buffer, UINT32 BufferSizeInBytes,
+						   UINT32 *BytesWritten)
 {
 	struct whp_partition *p;
 	WHV_PARTITION_MEMORY_COUNTERS mem;
@@ -324,10 +335,11 @@ OPENWHP_API HRESULT WINAPI WHvResumePartitionTime(WHV_PARTITION_HANDLE Partition
 /* GVA translation                                                           */
 /* ------------------------------------------------------------------------ */
 
-#define TRANSLATE_FLAGS_KNOWN (WHvTranslateGvaFlagValidateRead | \
-	WHvTranslateGvaFlagValidateWrite | WHvTranslateGvaFlagValidateExecute | \
-	WHvTranslateGvaFlagPrivilegeExempt | WHvTranslateGvaFlagSetPageTableBits | \
-	WHvTranslateGvaFlagEnforceSmap | WHvTranslateGvaFlagOverrideSmap)
+#define TRANSLATE_FLAGS_KNOWN                                                      \
+	(WHvTranslateGvaFlagValidateRead | WHvTranslateGvaFlagValidateWrite |      \
+	 WHvTranslateGvaFlagValidateExecute | WHvTranslateGvaFlagPrivilegeExempt | \
+	 WHvTranslateGvaFlagSetPageTableBits | WHvTranslateGvaFlagEnforceSmap |    \
+	 WHvTranslateGvaFlagOverrideSmap)
 
 /* Guest memory for the walker: the partition's map, as the VP's accesses see it. */
 static int walk_read(void *owner, uint64_t gpa, void *buf, uint32_t len)
@@ -338,8 +350,8 @@ static int walk_read(void *owner, uint64_t gpa, void *buf, uint32_t len)
 static int walk_write(void *owner, uint64_t gpa, const void *buf, uint32_t len)
 {
 	/* gpa_map_access takes one buffer for both directions; a write only reads it. */
-	return gpa_map_access(&((struct whp_partition *)owner)->mem, gpa,
-			      (void *)(uintptr_t)buf, len, 1, 1);
+	return gpa_map_access(&((struct whp_partition *)owner)->mem, gpa, (void *)(uintptr_t)buf,
+			      len, 1, 1);
 }
 
 static int walk_flags(void *owner, uint64_t gpa)
@@ -358,8 +370,8 @@ static int translate(struct whp_partition *p, struct whp_vp *vp, uint64_t gva, u
 		     WHV_TRANSLATE_GVA_RESULT *result, uint64_t *gpa)
 {
 	static const WHV_REGISTER_NAME names[] = {
-		WHvX64RegisterCr0, WHvX64RegisterCr3, WHvX64RegisterCr4, WHvX64RegisterEfer,
-		WHvX64RegisterSs, WHvX64RegisterRflags,
+		WHvX64RegisterCr0,  WHvX64RegisterCr3, WHvX64RegisterCr4,
+		WHvX64RegisterEfer, WHvX64RegisterSs,  WHvX64RegisterRflags,
 	};
 	WHV_REGISTER_VALUE v[ARRAY_SIZE(names)];
 	struct gva_cpu cpu;
@@ -391,8 +403,10 @@ static int translate(struct whp_partition *p, struct whp_vp *vp, uint64_t gva, u
 }
 
 OPENWHP_API HRESULT WINAPI WHvTranslateGva(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex,
-	WHV_GUEST_VIRTUAL_ADDRESS Gva, WHV_TRANSLATE_GVA_FLAGS TranslateFlags,
-	WHV_TRANSLATE_GVA_RESULT *TranslationResult, WHV_GUEST_PHYSICAL_ADDRESS *Gpa)
+					   WHV_GUEST_VIRTUAL_ADDRESS Gva,
+					   WHV_TRANSLATE_GVA_FLAGS TranslateFlags,
+					   WHV_TRANSLATE_GVA_RESULT *TranslationResult,
+					   WHV_GUEST_PHYSICAL_ADDRESS *Gpa)
 {
 	struct whp_partition *p;
 	uint64_t flags = (uint64_t)TranslateFlags, gpa = 0;
@@ -432,8 +446,9 @@ out:
 /* ------------------------------------------------------------------------ */
 
 OPENWHP_API HRESULT WINAPI WHvQueryGpaRangeDirtyBitmap(WHV_PARTITION_HANDLE Partition,
-	WHV_GUEST_PHYSICAL_ADDRESS GuestAddress, UINT64 RangeSizeInBytes, UINT64 *Bitmap,
-	UINT32 BitmapSizeInBytes)
+						       WHV_GUEST_PHYSICAL_ADDRESS GuestAddress,
+						       UINT64 RangeSizeInBytes, UINT64 *Bitmap,
+						       UINT32 BitmapSizeInBytes)
 {
 	struct whp_partition *p;
 	uint64_t need;

@@ -13,10 +13,12 @@ static HRESULT not_yet(const char *fn)
 	return api_return(err_set(OE_NOT_IMPLEMENTED, "%s is not implemented yet", fn));
 }
 
-OPENWHP_API HRESULT WINAPI WHvAdviseGpaRange(
-	WHV_PARTITION_HANDLE Partition, const WHV_MEMORY_RANGE_ENTRY *GpaRanges, UINT32
-	GpaRangesCount, WHV_ADVISE_GPA_RANGE_CODE Advice, const VOID *AdviceBuffer, UINT32
-	AdviceBufferSizeInBytes)
+OPENWHP_API HRESULT WINAPI WHvAdviseGpaRange(WHV_PARTITION_HANDLE Partition,
+					     const WHV_MEMORY_RANGE_ENTRY *GpaRanges,
+					     UINT32 GpaRangesCount,
+					     WHV_ADVISE_GPA_RANGE_CODE Advice,
+					     const VOID *AdviceBuffer,
+					     UINT32 AdviceBufferSizeInBytes)
 {
 	(void)Partition;
 	(void)GpaRanges;
@@ -27,9 +29,9 @@ OPENWHP_API HRESULT WINAPI WHvAdviseGpaRange(
 	return not_yet("WHvAdviseGpaRange");
 }
 
-OPENWHP_API HRESULT WINAPI WHvRegisterPartitionDoorbellEvent(
-	WHV_PARTITION_HANDLE Partition, const WHV_DOORBELL_MATCH_DATA *MatchData, HANDLE
-	EventHandle)
+OPENWHP_API HRESULT WINAPI
+WHvRegisterPartitionDoorbellEvent(WHV_PARTITION_HANDLE Partition,
+				  const WHV_DOORBELL_MATCH_DATA *MatchData, HANDLE EventHandle)
 {
 	(void)Partition;
 	(void)MatchData;
@@ -54,9 +56,10 @@ OPENWHP_API HRESULT WINAPI WHvSignalVirtualProcessorSynicEvent(
 	return not_yet("WHvSignalVirtualProcessorSynicEvent");
 }
 
-OPENWHP_API HRESULT WINAPI WHvPostVirtualProcessorSynicMessage(
-	WHV_PARTITION_HANDLE Partition, UINT32 VpIndex, UINT32 SintIndex, const VOID *Message,
-	UINT32 MessageSizeInBytes)
+OPENWHP_API HRESULT WINAPI WHvPostVirtualProcessorSynicMessage(WHV_PARTITION_HANDLE Partition,
+							       UINT32 VpIndex, UINT32 SintIndex,
+							       const VOID *Message,
+							       UINT32 MessageSizeInBytes)
 {
 	(void)Partition;
 	(void)VpIndex;
@@ -66,9 +69,11 @@ OPENWHP_API HRESULT WINAPI WHvPostVirtualProcessorSynicMessage(
 	return not_yet("WHvPostVirtualProcessorSynicMessage");
 }
 
-OPENWHP_API HRESULT WINAPI WHvAllocateVpciResource(
-	const GUID *ProviderId, WHV_ALLOCATE_VPCI_RESOURCE_FLAGS Flags, const VOID
-	*ResourceDescriptor, UINT32 ResourceDescriptorSizeInBytes, HANDLE *VpciResource)
+OPENWHP_API HRESULT WINAPI WHvAllocateVpciResource(const GUID *ProviderId,
+						   WHV_ALLOCATE_VPCI_RESOURCE_FLAGS Flags,
+						   const VOID *ResourceDescriptor,
+						   UINT32 ResourceDescriptorSizeInBytes,
+						   HANDLE *VpciResource)
 {
 	(void)ProviderId;
 	(void)Flags;
@@ -78,9 +83,10 @@ OPENWHP_API HRESULT WINAPI WHvAllocateVpciResource(
 	return not_yet("WHvAllocateVpciResource");
 }
 
-OPENWHP_API HRESULT WINAPI WHvCreateVpciDevice(
-	WHV_PARTITION_HANDLE Partition, UINT64 LogicalDeviceId, HANDLE VpciResource,
-	WHV_CREATE_VPCI_DEVICE_FLAGS Flags, HANDLE NotificationEventHandle)
+OPENWHP_API HRESULT WINAPI WHvCreateVpciDevice(WHV_PARTITION_HANDLE Partition,
+					       UINT64 LogicalDeviceId, HANDLE VpciResource,
+					       WHV_CREATE_VPCI_DEVICE_FLAGS Flags,
+					       HANDLE NotificationEventHandle)
 {
 	(void)Partition;
 	(void)LogicalDeviceId;
@@ -90,18 +96,20 @@ OPENWHP_API HRESULT WINAPI WHvCreateVpciDevice(
 	return not_yet("WHvCreateVpciDevice");
 }
 
-OPENWHP_API HRESULT WINAPI WHvDeleteVpciDevice(
-	WHV_PARTITION_HANDLE Partition, UINT64 LogicalDeviceId)
+OPENWHP_API HRESULT WINAPI WHvDeleteVpciDevice(WHV_PARTITION_HANDLE Partition,
+					       UINT64 LogicalDeviceId)
 {
 	(void)Partition;
 	(void)LogicalDeviceId;
 	return not_yet("WHvDeleteVpciDevice");
 }
 
-OPENWHP_API HRESULT WINAPI WHvGetVpciDeviceProperty(
-	WHV_PARTITION_HANDLE Partition, UINT64 LogicalDeviceId, WHV_VPCI_DEVICE_PROPERTY_CODE
-	PropertyCode, VOID *PropertyBuffer, UINT32 PropertyBufferSizeInBytes, UINT32
-	*WrittenSizeInBytes)
+OPENWHP_API HRESULT WINAPI WHvGetVpciDeviceProperty(WHV_PARTITION_HANDLE Partition,
+						    UINT64 LogicalDeviceId,
+						    WHV_VPCI_DEVICE_PROPERTY_CODE PropertyCode,
+						    VOID *PropertyBuffer,
+						    UINT32 PropertyBufferSizeInBytes,
+						    UINT32 *WrittenSizeInBytes)
 {
 	(void)Partition;
 	(void)LogicalDeviceId;
@@ -112,9 +120,10 @@ OPENWHP_API HRESULT WINAPI WHvGetVpciDeviceProperty(
 	return not_yet("WHvGetVpciDeviceProperty");
 }
 
-OPENWHP_API HRESULT WINAPI WHvGetVpciDeviceNotification(
-	WHV_PARTITION_HANDLE Partition, UINT64 LogicalDeviceId, WHV_VPCI_DEVICE_NOTIFICATION
-	*Notification, UINT32 NotificationSizeInBytes)
+OPENWHP_API HRESULT WINAPI WHvGetVpciDeviceNotification(WHV_PARTITION_HANDLE Partition,
+							UINT64 LogicalDeviceId,
+							WHV_VPCI_DEVICE_NOTIFICATION *Notification,
+							UINT32 NotificationSizeInBytes)
 {
 	(void)Partition;
 	(void)LogicalDeviceId;
@@ -123,9 +132,9 @@ OPENWHP_API HRESULT WINAPI WHvGetVpciDeviceNotification(
 	return not_yet("WHvGetVpciDeviceNotification");
 }
 
-OPENWHP_API HRESULT WINAPI WHvMapVpciDeviceMmioRanges(
-	WHV_PARTITION_HANDLE Partition, UINT64 LogicalDeviceId, UINT32 *MappingCount,
-	WHV_VPCI_MMIO_MAPPING **Mappings)
+OPENWHP_API HRESULT WINAPI WHvMapVpciDeviceMmioRanges(WHV_PARTITION_HANDLE Partition,
+						      UINT64 LogicalDeviceId, UINT32 *MappingCount,
+						      WHV_VPCI_MMIO_MAPPING **Mappings)
 {
 	(void)Partition;
 	(void)LogicalDeviceId;
@@ -134,16 +143,17 @@ OPENWHP_API HRESULT WINAPI WHvMapVpciDeviceMmioRanges(
 	return not_yet("WHvMapVpciDeviceMmioRanges");
 }
 
-OPENWHP_API HRESULT WINAPI WHvUnmapVpciDeviceMmioRanges(
-	WHV_PARTITION_HANDLE Partition, UINT64 LogicalDeviceId)
+OPENWHP_API HRESULT WINAPI WHvUnmapVpciDeviceMmioRanges(WHV_PARTITION_HANDLE Partition,
+							UINT64 LogicalDeviceId)
 {
 	(void)Partition;
 	(void)LogicalDeviceId;
 	return not_yet("WHvUnmapVpciDeviceMmioRanges");
 }
 
-OPENWHP_API HRESULT WINAPI WHvSetVpciDevicePowerState(
-	WHV_PARTITION_HANDLE Partition, UINT64 LogicalDeviceId, DEVICE_POWER_STATE PowerState)
+OPENWHP_API HRESULT WINAPI WHvSetVpciDevicePowerState(WHV_PARTITION_HANDLE Partition,
+						      UINT64 LogicalDeviceId,
+						      DEVICE_POWER_STATE PowerState)
 {
 	(void)Partition;
 	(void)LogicalDeviceId;
@@ -151,9 +161,10 @@ OPENWHP_API HRESULT WINAPI WHvSetVpciDevicePowerState(
 	return not_yet("WHvSetVpciDevicePowerState");
 }
 
-OPENWHP_API HRESULT WINAPI WHvReadVpciDeviceRegister(
-	WHV_PARTITION_HANDLE Partition, UINT64 LogicalDeviceId, const WHV_VPCI_DEVICE_REGISTER
-	*Register, VOID *Data)
+OPENWHP_API HRESULT WINAPI WHvReadVpciDeviceRegister(WHV_PARTITION_HANDLE Partition,
+						     UINT64 LogicalDeviceId,
+						     const WHV_VPCI_DEVICE_REGISTER *Register,
+						     VOID *Data)
 {
 	(void)Partition;
 	(void)LogicalDeviceId;
@@ -162,9 +173,10 @@ OPENWHP_API HRESULT WINAPI WHvReadVpciDeviceRegister(
 	return not_yet("WHvReadVpciDeviceRegister");
 }
 
-OPENWHP_API HRESULT WINAPI WHvWriteVpciDeviceRegister(
-	WHV_PARTITION_HANDLE Partition, UINT64 LogicalDeviceId, const WHV_VPCI_DEVICE_REGISTER
-	*Register, const VOID *Data)
+OPENWHP_API HRESULT WINAPI WHvWriteVpciDeviceRegister(WHV_PARTITION_HANDLE Partition,
+						      UINT64 LogicalDeviceId,
+						      const WHV_VPCI_DEVICE_REGISTER *Register,
+						      const VOID *Data)
 {
 	(void)Partition;
 	(void)LogicalDeviceId;
@@ -173,9 +185,11 @@ OPENWHP_API HRESULT WINAPI WHvWriteVpciDeviceRegister(
 	return not_yet("WHvWriteVpciDeviceRegister");
 }
 
-OPENWHP_API HRESULT WINAPI WHvMapVpciDeviceInterrupt(
-	WHV_PARTITION_HANDLE Partition, UINT64 LogicalDeviceId, UINT32 Index, UINT32 MessageCount,
-	const WHV_VPCI_INTERRUPT_TARGET *Target, UINT64 *MsiAddress, UINT32 *MsiData)
+OPENWHP_API HRESULT WINAPI WHvMapVpciDeviceInterrupt(WHV_PARTITION_HANDLE Partition,
+						     UINT64 LogicalDeviceId, UINT32 Index,
+						     UINT32 MessageCount,
+						     const WHV_VPCI_INTERRUPT_TARGET *Target,
+						     UINT64 *MsiAddress, UINT32 *MsiData)
 {
 	(void)Partition;
 	(void)LogicalDeviceId;
@@ -187,8 +201,8 @@ OPENWHP_API HRESULT WINAPI WHvMapVpciDeviceInterrupt(
 	return not_yet("WHvMapVpciDeviceInterrupt");
 }
 
-OPENWHP_API HRESULT WINAPI WHvUnmapVpciDeviceInterrupt(
-	WHV_PARTITION_HANDLE Partition, UINT64 LogicalDeviceId, UINT32 Index)
+OPENWHP_API HRESULT WINAPI WHvUnmapVpciDeviceInterrupt(WHV_PARTITION_HANDLE Partition,
+						       UINT64 LogicalDeviceId, UINT32 Index)
 {
 	(void)Partition;
 	(void)LogicalDeviceId;
@@ -196,9 +210,10 @@ OPENWHP_API HRESULT WINAPI WHvUnmapVpciDeviceInterrupt(
 	return not_yet("WHvUnmapVpciDeviceInterrupt");
 }
 
-OPENWHP_API HRESULT WINAPI WHvRetargetVpciDeviceInterrupt(
-	WHV_PARTITION_HANDLE Partition, UINT64 LogicalDeviceId, UINT64 MsiAddress, UINT32 MsiData,
-	const WHV_VPCI_INTERRUPT_TARGET *Target)
+OPENWHP_API HRESULT WINAPI WHvRetargetVpciDeviceInterrupt(WHV_PARTITION_HANDLE Partition,
+							  UINT64 LogicalDeviceId, UINT64 MsiAddress,
+							  UINT32 MsiData,
+							  const WHV_VPCI_INTERRUPT_TARGET *Target)
 {
 	(void)Partition;
 	(void)LogicalDeviceId;
@@ -208,8 +223,9 @@ OPENWHP_API HRESULT WINAPI WHvRetargetVpciDeviceInterrupt(
 	return not_yet("WHvRetargetVpciDeviceInterrupt");
 }
 
-OPENWHP_API HRESULT WINAPI WHvRequestVpciDeviceInterrupt(
-	WHV_PARTITION_HANDLE Partition, UINT64 LogicalDeviceId, UINT64 MsiAddress, UINT32 MsiData)
+OPENWHP_API HRESULT WINAPI WHvRequestVpciDeviceInterrupt(WHV_PARTITION_HANDLE Partition,
+							 UINT64 LogicalDeviceId, UINT64 MsiAddress,
+							 UINT32 MsiData)
 {
 	(void)Partition;
 	(void)LogicalDeviceId;
@@ -218,10 +234,12 @@ OPENWHP_API HRESULT WINAPI WHvRequestVpciDeviceInterrupt(
 	return not_yet("WHvRequestVpciDeviceInterrupt");
 }
 
-OPENWHP_API HRESULT WINAPI WHvGetVpciDeviceInterruptTarget(
-	WHV_PARTITION_HANDLE Partition, UINT64 LogicalDeviceId, UINT32 Index, UINT32
-	MultiMessageNumber, WHV_VPCI_INTERRUPT_TARGET *Target, UINT32 TargetSizeInBytes, UINT32
-	*BytesWritten)
+OPENWHP_API HRESULT WINAPI WHvGetVpciDeviceInterruptTarget(WHV_PARTITION_HANDLE Partition,
+							   UINT64 LogicalDeviceId, UINT32 Index,
+							   UINT32 MultiMessageNumber,
+							   WHV_VPCI_INTERRUPT_TARGET *Target,
+							   UINT32 TargetSizeInBytes,
+							   UINT32 *BytesWritten)
 {
 	(void)Partition;
 	(void)LogicalDeviceId;
@@ -233,9 +251,9 @@ OPENWHP_API HRESULT WINAPI WHvGetVpciDeviceInterruptTarget(
 	return not_yet("WHvGetVpciDeviceInterruptTarget");
 }
 
-OPENWHP_API HRESULT WINAPI WHvCreateTrigger(
-	WHV_PARTITION_HANDLE Partition, const WHV_TRIGGER_PARAMETERS *Parameters, WHV_TRIGGER_HANDLE
-	*TriggerHandle, HANDLE *EventHandle)
+OPENWHP_API HRESULT WINAPI WHvCreateTrigger(WHV_PARTITION_HANDLE Partition,
+					    const WHV_TRIGGER_PARAMETERS *Parameters,
+					    WHV_TRIGGER_HANDLE *TriggerHandle, HANDLE *EventHandle)
 {
 	(void)Partition;
 	(void)Parameters;
@@ -244,9 +262,9 @@ OPENWHP_API HRESULT WINAPI WHvCreateTrigger(
 	return not_yet("WHvCreateTrigger");
 }
 
-OPENWHP_API HRESULT WINAPI WHvUpdateTriggerParameters(
-	WHV_PARTITION_HANDLE Partition, const WHV_TRIGGER_PARAMETERS *Parameters, WHV_TRIGGER_HANDLE
-	TriggerHandle)
+OPENWHP_API HRESULT WINAPI WHvUpdateTriggerParameters(WHV_PARTITION_HANDLE Partition,
+						      const WHV_TRIGGER_PARAMETERS *Parameters,
+						      WHV_TRIGGER_HANDLE TriggerHandle)
 {
 	(void)Partition;
 	(void)Parameters;
@@ -254,8 +272,8 @@ OPENWHP_API HRESULT WINAPI WHvUpdateTriggerParameters(
 	return not_yet("WHvUpdateTriggerParameters");
 }
 
-OPENWHP_API HRESULT WINAPI WHvDeleteTrigger(
-	WHV_PARTITION_HANDLE Partition, WHV_TRIGGER_HANDLE TriggerHandle)
+OPENWHP_API HRESULT WINAPI WHvDeleteTrigger(WHV_PARTITION_HANDLE Partition,
+					    WHV_TRIGGER_HANDLE TriggerHandle)
 {
 	(void)Partition;
 	(void)TriggerHandle;
@@ -263,8 +281,8 @@ OPENWHP_API HRESULT WINAPI WHvDeleteTrigger(
 }
 
 OPENWHP_API HRESULT WINAPI WHvCreateNotificationPort(
-	WHV_PARTITION_HANDLE Partition, const WHV_NOTIFICATION_PORT_PARAMETERS *Parameters, HANDLE
-	EventHandle, WHV_NOTIFICATION_PORT_HANDLE *PortHandle)
+	WHV_PARTITION_HANDLE Partition, const WHV_NOTIFICATION_PORT_PARAMETERS *Parameters,
+	HANDLE EventHandle, WHV_NOTIFICATION_PORT_HANDLE *PortHandle)
 {
 	(void)Partition;
 	(void)Parameters;
@@ -275,8 +293,8 @@ OPENWHP_API HRESULT WINAPI WHvCreateNotificationPort(
 
 OPENWHP_API HRESULT WINAPI WHvSetNotificationPortProperty(
 	WHV_PARTITION_HANDLE Partition, WHV_NOTIFICATION_PORT_HANDLE PortHandle,
-	WHV_NOTIFICATION_PORT_PROPERTY_CODE PropertyCode, WHV_NOTIFICATION_PORT_PROPERTY
-	PropertyValue)
+	WHV_NOTIFICATION_PORT_PROPERTY_CODE PropertyCode,
+	WHV_NOTIFICATION_PORT_PROPERTY PropertyValue)
 {
 	(void)Partition;
 	(void)PortHandle;
@@ -285,16 +303,16 @@ OPENWHP_API HRESULT WINAPI WHvSetNotificationPortProperty(
 	return not_yet("WHvSetNotificationPortProperty");
 }
 
-OPENWHP_API HRESULT WINAPI WHvDeleteNotificationPort(
-	WHV_PARTITION_HANDLE Partition, WHV_NOTIFICATION_PORT_HANDLE PortHandle)
+OPENWHP_API HRESULT WINAPI WHvDeleteNotificationPort(WHV_PARTITION_HANDLE Partition,
+						     WHV_NOTIFICATION_PORT_HANDLE PortHandle)
 {
 	(void)Partition;
 	(void)PortHandle;
 	return not_yet("WHvDeleteNotificationPort");
 }
 
-OPENWHP_API HRESULT WINAPI WHvStartPartitionMigration(
-	WHV_PARTITION_HANDLE Partition, HANDLE *MigrationHandle)
+OPENWHP_API HRESULT WINAPI WHvStartPartitionMigration(WHV_PARTITION_HANDLE Partition,
+						      HANDLE *MigrationHandle)
 {
 	(void)Partition;
 	(void)MigrationHandle;
@@ -313,8 +331,8 @@ OPENWHP_API HRESULT WINAPI WHvCompletePartitionMigration(WHV_PARTITION_HANDLE Pa
 	return not_yet("WHvCompletePartitionMigration");
 }
 
-OPENWHP_API HRESULT WINAPI WHvAcceptPartitionMigration(
-	HANDLE MigrationHandle, WHV_PARTITION_HANDLE *Partition)
+OPENWHP_API HRESULT WINAPI WHvAcceptPartitionMigration(HANDLE MigrationHandle,
+						       WHV_PARTITION_HANDLE *Partition)
 {
 	(void)MigrationHandle;
 	(void)Partition;

@@ -54,8 +54,8 @@ out_put:
 	return rc;
 }
 
-OPENWHP_API HRESULT WINAPI WHvCreateVirtualProcessor(WHV_PARTITION_HANDLE Partition,
-	UINT32 VpIndex, UINT32 Flags)
+OPENWHP_API HRESULT WINAPI WHvCreateVirtualProcessor(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex,
+						     UINT32 Flags)
 {
 	err_clear();
 	if (Flags)
@@ -63,15 +63,15 @@ OPENWHP_API HRESULT WINAPI WHvCreateVirtualProcessor(WHV_PARTITION_HANDLE Partit
 	return api_return(vp_create(Partition, VpIndex, NULL, 0));
 }
 
-OPENWHP_API HRESULT WINAPI WHvCreateVirtualProcessor2(WHV_PARTITION_HANDLE Partition,
-	UINT32 VpIndex, const WHV_VIRTUAL_PROCESSOR_PROPERTY *Properties, UINT32 PropertyCount)
+OPENWHP_API HRESULT WINAPI
+WHvCreateVirtualProcessor2(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex,
+			   const WHV_VIRTUAL_PROCESSOR_PROPERTY *Properties, UINT32 PropertyCount)
 {
 	err_clear();
 	return api_return(vp_create(Partition, VpIndex, Properties, PropertyCount));
 }
 
-OPENWHP_API HRESULT WINAPI WHvDeleteVirtualProcessor(WHV_PARTITION_HANDLE Partition,
-	UINT32 VpIndex)
+OPENWHP_API HRESULT WINAPI WHvDeleteVirtualProcessor(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex)
 {
 	struct whp_partition *p = partition_get(Partition);
 	struct whp_vp *vp;
@@ -97,8 +97,8 @@ OPENWHP_API HRESULT WINAPI WHvDeleteVirtualProcessor(WHV_PARTITION_HANDLE Partit
 	return api_return(rc);
 }
 
-OPENWHP_API HRESULT WINAPI WHvRunVirtualProcessor(WHV_PARTITION_HANDLE Partition,
-	UINT32 VpIndex, VOID *ExitContext, UINT32 ExitContextSizeInBytes)
+OPENWHP_API HRESULT WINAPI WHvRunVirtualProcessor(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex,
+						  VOID *ExitContext, UINT32 ExitContextSizeInBytes)
 {
 	struct whp_partition *p = partition_get(Partition);
 	struct whp_vp *vp;
@@ -141,7 +141,7 @@ out_put:
 }
 
 OPENWHP_API HRESULT WINAPI WHvCancelRunVirtualProcessor(WHV_PARTITION_HANDLE Partition,
-	UINT32 VpIndex, UINT32 Flags)
+							UINT32 VpIndex, UINT32 Flags)
 {
 	struct whp_partition *p = partition_get(Partition);
 	struct whp_vp *vp;
@@ -165,9 +165,8 @@ out:
 	return api_return(rc);
 }
 
-static int regs_call(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex,
-		     const WHV_REGISTER_NAME *names, UINT32 count,
-		     WHV_REGISTER_VALUE *out, const WHV_REGISTER_VALUE *in)
+static int regs_call(WHV_PARTITION_HANDLE Partition, UINT32 VpIndex, const WHV_REGISTER_NAME *names,
+		     UINT32 count, WHV_REGISTER_VALUE *out, const WHV_REGISTER_VALUE *in)
 {
 	struct whp_partition *p = partition_get(Partition);
 	struct whp_vp *vp = NULL;
@@ -193,23 +192,27 @@ out:
 }
 
 OPENWHP_API HRESULT WINAPI WHvGetVirtualProcessorRegisters(WHV_PARTITION_HANDLE Partition,
-	UINT32 VpIndex, const WHV_REGISTER_NAME *RegisterNames, UINT32 RegisterCount,
-	WHV_REGISTER_VALUE *RegisterValues)
+							   UINT32 VpIndex,
+							   const WHV_REGISTER_NAME *RegisterNames,
+							   UINT32 RegisterCount,
+							   WHV_REGISTER_VALUE *RegisterValues)
 {
 	err_clear();
 	if (RegisterCount && !RegisterValues)
 		return api_return(err_set(OE_POINTER, "RegisterValues is NULL"));
-	return api_return(regs_call(Partition, VpIndex, RegisterNames, RegisterCount,
-				    RegisterValues, NULL));
+	return api_return(
+		regs_call(Partition, VpIndex, RegisterNames, RegisterCount, RegisterValues, NULL));
 }
 
 OPENWHP_API HRESULT WINAPI WHvSetVirtualProcessorRegisters(WHV_PARTITION_HANDLE Partition,
-	UINT32 VpIndex, const WHV_REGISTER_NAME *RegisterNames, UINT32 RegisterCount,
-	const WHV_REGISTER_VALUE *RegisterValues)
+							   UINT32 VpIndex,
+							   const WHV_REGISTER_NAME *RegisterNames,
+							   UINT32 RegisterCount,
+							   const WHV_REGISTER_VALUE *RegisterValues)
 {
 	err_clear();
 	if (RegisterCount && !RegisterValues)
 		return api_return(err_set(OE_POINTER, "RegisterValues is NULL"));
-	return api_return(regs_call(Partition, VpIndex, RegisterNames, RegisterCount, NULL,
-				    RegisterValues));
+	return api_return(
+		regs_call(Partition, VpIndex, RegisterNames, RegisterCount, NULL, RegisterValues));
 }

@@ -18,7 +18,7 @@ struct kvm_host {
 	int sys_fd;
 	int run_size;
 	struct engine_caps caps;
-	struct kvm_cpuid2 *cpuid;      /* KVM_GET_SUPPORTED_CPUID */
+	struct kvm_cpuid2 *cpuid; /* KVM_GET_SUPPORTED_CPUID */
 	uint64_t mxcsr_mask;
 	bool flavour_known;
 	enum kvm_flavour flavour;
@@ -36,7 +36,7 @@ enum {
 	KS_DREGS = 1u << 1,
 	KS_XCRS = 1u << 2,
 	KS_MP = 1u << 3,
-	KS_APIC = 1u << 4,             /* not cached: one KVM_GET_LAPIC per call */
+	KS_APIC = 1u << 4, /* not cached: one KVM_GET_LAPIC per call */
 	KS_CACHED = KS_FPU | KS_DREGS | KS_XCRS | KS_MP,
 	/* not cached (always in kvm_run): only name which sync blocks a call touches */
 	KS_SYNC_REGS = 1u << 8,
@@ -50,12 +50,12 @@ enum {
 /* The instruction an exit left half done, as the caller was shown it. */
 struct kvm_pending {
 	enum pend_kind kind;
-	uint64_t at;             /* linear address of the instruction */
+	uint64_t at; /* linear address of the instruction */
 	uint8_t len;
-	bool touches_vector;     /* restore FPU state around a flush */
+	bool touches_vector; /* restore FPU state around a flush */
 };
 
-#define KVM_EXIT_TLB 4
+#define KVM_EXIT_TLB	 4
 #define KVM_DECODE_CACHE 16
 
 struct kvm_decode_entry {
@@ -67,15 +67,23 @@ struct kvm_decode_entry {
 
 /* What the run loop counts: exits by kind, with the time spent in the guest before each. */
 enum kvm_stat_kind {
-	KST_IO, KST_MMIO, KST_HALT, KST_MSR, KST_EXCEPTION, KST_INTERRUPT_WINDOW,
-	KST_APIC_EOI, KST_CANCELED, KST_OTHER, KST_COUNT
+	KST_IO,
+	KST_MMIO,
+	KST_HALT,
+	KST_MSR,
+	KST_EXCEPTION,
+	KST_INTERRUPT_WINDOW,
+	KST_APIC_EOI,
+	KST_CANCELED,
+	KST_OTHER,
+	KST_COUNT
 };
 
 struct kvm_vcpu_stats {
-	uint64_t run_ns;               /* wall time inside WHvRunVirtualProcessor */
-	uint64_t guest_ns;             /* wall time inside KVM_RUN */
+	uint64_t run_ns;   /* wall time inside WHvRunVirtualProcessor */
+	uint64_t guest_ns; /* wall time inside KVM_RUN */
 	uint64_t count[KST_COUNT];
-	uint64_t ns[KST_COUNT];        /* time handling exits of that kind in user space */
+	uint64_t ns[KST_COUNT]; /* time handling exits of that kind in user space */
 };
 
 struct kvm_exit_window {
@@ -86,19 +94,19 @@ struct kvm_exit_window {
 
 struct engine_vm {
 	int fd;
-	pthread_mutex_t irq_lock;      /* level-triggered routes */
-	uint64_t tsc_ns_mult;          /* ns per TSC tick, 32.32 fixed point */
-	uint64_t msr_exits_on;         /* user-space MSR exit reasons enabled (kvm_msr.c) */
-	bool msr_filter_on;            /* an MSR filter with ranges is installed */
-	uint64_t exception_exits;      /* vectors that exit (#DB, #BP), 0 when ExceptionExit is off */
-	atomic_uint debug_gen;         /* bumped when exception exits change */
+	pthread_mutex_t irq_lock; /* level-triggered routes */
+	uint64_t tsc_ns_mult;	  /* ns per TSC tick, 32.32 fixed point */
+	uint64_t msr_exits_on;	  /* user-space MSR exit reasons enabled (kvm_msr.c) */
+	bool msr_filter_on;	  /* an MSR filter with ranges is installed */
+	uint64_t exception_exits; /* vectors that exit (#DB, #BP), 0 when ExceptionExit is off */
+	atomic_uint debug_gen;	  /* bumped when exception exits change */
 	struct kvm_msi level[24];
 	uint32_t nlevel;
-	atomic_uint level_owed[256];   /* EOIs still owed per level-triggered vector */
+	atomic_uint level_owed[256]; /* EOIs still owed per level-triggered vector */
 	struct kvm_host *host;
 	struct engine_vm_config cfg;
 	enum kvm_flavour flavour;
-	struct engine_vcpu **vcpus;    /* by index; KVM never frees a vCPU before its VM */
+	struct engine_vcpu **vcpus; /* by index; KVM never frees a vCPU before its VM */
 };
 
 struct engine_vcpu {
@@ -106,11 +114,11 @@ struct engine_vcpu {
 	uint32_t index;
 	int fd;
 	struct kvm_run *run;
-	bool in_use;                   /* false: parked after WHvDeleteVirtualProcessor */
+	bool in_use; /* false: parked after WHvDeleteVirtualProcessor */
 
 	/* Cancel (WHvCancelRunVirtualProcessor): see kvm_run.c. */
 	atomic_int cancel_pending;
-	atomic_bool in_run;            /* inside kvm_vcpu_run, on (thread) */
+	atomic_bool in_run; /* inside kvm_vcpu_run, on (thread) */
 	pthread_t thread;
 
 	/* Cache of non-sync state, valid until the next KVM_RUN. */
@@ -124,20 +132,22 @@ struct engine_vcpu {
 
 	/* WHvX64RegisterDeliverabilityNotifications, owned by the run loop. */
 	uint64_t deliverability;
-	bool stepping;                 /* single-stepped to watch for a window */
-	unsigned debug_gen;            /* vm->debug_gen the guest-debug state was set for */
-	bool debug_dirty;              /* DRs written: guest debug must carry them again */
-	uint64_t dr7_shadow;           /* last known DR7, for VpContext.DebugActive */
+	bool stepping;	     /* single-stepped to watch for a window */
+	unsigned debug_gen;  /* vm->debug_gen the guest-debug state was set for */
+	bool debug_dirty;    /* DRs written: guest debug must carry them again */
+	uint64_t dr7_shadow; /* last known DR7, for VpContext.DebugActive */
 
 	struct kvm_pending pend;
-	uint64_t pend_rip;             /* RIP (not linear) of a pending MSR access */
-	uint64_t resume_la;            /* linear RIP the guest was last resumed at */
-	struct { uint64_t la, gpa; } tlb[KVM_EXIT_TLB];   /* kvm_run.c, per exit */
+	uint64_t pend_rip;  /* RIP (not linear) of a pending MSR access */
+	uint64_t resume_la; /* linear RIP the guest was last resumed at */
+	struct {
+		uint64_t la, gpa;
+	} tlb[KVM_EXIT_TLB]; /* kvm_run.c, per exit */
 	unsigned tlb_n;
 	struct kvm_decode_entry dcache[KVM_DECODE_CACHE];
-	struct kvm_exit_window win;    /* kvm_run.c, per exit */
-	struct kvm_sync_regs saved;    /* dirty blocks at the last entry, for a refusal */
-	struct kvm_regs kvm_regs;      /* what KVM holds (stored at the last exit); 0xFF: unknown */
+	struct kvm_exit_window win; /* kvm_run.c, per exit */
+	struct kvm_sync_regs saved; /* dirty blocks at the last entry, for a refusal */
+	struct kvm_regs kvm_regs;   /* what KVM holds (stored at the last exit); 0xFF: unknown */
 
 	/* Counters (WHvGetVirtualProcessorCounters), kept by kvm_run.c. */
 	struct kvm_vcpu_stats stats;
@@ -147,7 +157,7 @@ struct engine_vcpu {
 	struct kvm_regs init_regs;
 	struct kvm_sregs init_sregs;
 	struct kvm_fpu init_fpu;
-	struct kvm_lapic_state *init_lapic;  /* with LAPIC emulation */
+	struct kvm_lapic_state *init_lapic; /* with LAPIC emulation */
 };
 
 /* kvm_vcpu_ioctl: a counted vCPU ioctl (openwhp_ioctl_count); returns 0 or -errno. */

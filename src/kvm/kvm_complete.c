@@ -45,8 +45,8 @@ const struct kvm_exit_rule kvm_exit_rules[KVM_FLAVOUR_COUNT][PK_COUNT] = {
 	},
 };
 
-struct resume_plan kvm_plan_resume(enum kvm_flavour f, enum pend_kind k, uint64_t at,
-				   uint8_t len, uint64_t view_rip, bool view_changed)
+struct resume_plan kvm_plan_resume(enum kvm_flavour f, enum pend_kind k, uint64_t at, uint8_t len,
+				   uint64_t view_rip, bool view_changed)
 {
 	const struct kvm_exit_rule *rule = &kvm_exit_rules[f][k];
 	struct resume_plan plan = { .flush = false, .write_regs = view_changed };
@@ -55,8 +55,7 @@ struct resume_plan kvm_plan_resume(enum kvm_flavour f, enum pend_kind k, uint64_
 	if (rule->eager)
 		return plan;
 	switch (rule->completion) {
-	case KC_NONE:
-		break;
+	case KC_NONE: break;
 	case KC_SKIP_IF_RIP_SAME:
 		/*
 		 * A caller that moved RIP makes KVM drop the completion; one that

@@ -74,9 +74,10 @@ static int msi_of(const struct engine_vm *vm, const WHV_INTERRUPT_CONTROL *c, st
 	if (vm->cfg.lapic_mode != WHvX64LocalApicEmulationModeX2Apic && c->Destination > 0xFF)
 		return err_set(-EINVAL, "destination 0x%x needs x2APIC mode", c->Destination);
 	memset(m, 0, sizeof(*m));
-	m->address_lo = 0xFEE00000u | ((c->Destination & 0xFFu) << 12) |
-			(c->DestinationMode == WHvX64InterruptDestinationModeLogical ? 1u << 2 : 0) |
-			(mode == 1 ? 1u << 3 : 0);
+	m->address_lo =
+		0xFEE00000u | ((c->Destination & 0xFFu) << 12) |
+		(c->DestinationMode == WHvX64InterruptDestinationModeLogical ? 1u << 2 : 0) |
+		(mode == 1 ? 1u << 3 : 0);
 	m->address_hi = c->Destination & 0xFFFFFF00u;
 	m->data = (c->Vector & 0xFF) | (mode << 8) | (1u << 14) |
 		  (c->TriggerMode == WHvX64InterruptTriggerModeLevel ? 1u << 15 : 0);
@@ -133,7 +134,7 @@ int kvm_vm_request_interrupt(struct engine_vm *vm, const WHV_INTERRUPT_CONTROL *
 
 	if (vm->cfg.lapic_mode == WHvX64LocalApicEmulationModeNone)
 		return err_set(OE_OPERATION_DENIED, "WHvRequestInterrupt needs local APIC "
-			       "emulation (LocalApicEmulationMode)");
+						    "emulation (LocalApicEmulationMode)");
 	rc = msi_of(vm, ctl, &msi);
 	if (rc)
 		return rc;
@@ -219,7 +220,8 @@ int kvm_vcpu_get_lapic(struct engine_vcpu *v, void *buf, uint32_t size, uint32_t
 	if (written)
 		*written = LAPIC_STATE_SIZE;
 	if (size < LAPIC_STATE_SIZE || !buf)
-		return err_set(OE_INSUFFICIENT_BUFFER, "APIC state needs %u bytes", LAPIC_STATE_SIZE);
+		return err_set(OE_INSUFFICIENT_BUFFER, "APIC state needs %u bytes",
+			       LAPIC_STATE_SIZE);
 	rc = kvm_vcpu_ioctl(v, KVM_GET_LAPIC, &st, "KVM_GET_LAPIC");
 	if (rc)
 		return rc;
@@ -237,7 +239,8 @@ int kvm_vcpu_set_lapic(struct engine_vcpu *v, const void *buf, uint32_t size)
 	if (!buf)
 		return err_set(OE_POINTER, "State is NULL");
 	if (size < LAPIC_STATE_SIZE)
-		return err_set(OE_INSUFFICIENT_BUFFER, "APIC state needs %u bytes", LAPIC_STATE_SIZE);
+		return err_set(OE_INSUFFICIENT_BUFFER, "APIC state needs %u bytes",
+			       LAPIC_STATE_SIZE);
 	memcpy(st.regs, buf, LAPIC_STATE_SIZE);
 	return kvm_vcpu_ioctl(v, KVM_SET_LAPIC, &st, "KVM_SET_LAPIC");
 }

@@ -8,10 +8,10 @@
 #define X64_MSR_EXIT (1ull << 1)
 
 /* The MSRs X64MsrExitBitmap names one by one (Intel SDM Vol.4, table 2-2). */
-#define MSR_IA32_TSC 0x10
-#define MSR_IA32_APICBASE 0x1B
+#define MSR_IA32_TSC	      0x10
+#define MSR_IA32_APICBASE     0x1B
 #define MSR_IA32_BIOS_SIGN_ID 0x8B
-#define MSR_IA32_MISC_ENABLE 0x1A0
+#define MSR_IA32_MISC_ENABLE  0x1A0
 
 /*
  * With X64MsrExit set, the MSRs the platform does not implement exit to the
@@ -25,8 +25,12 @@ int kvm_vm_set_exits(struct engine_vm *vm, uint64_t extended_vm_exits, uint64_t 
 {
 	struct kvm_enable_cap cap;
 	struct kvm_msr_filter filter;
-	static uint8_t deny[1] = { 0 };   /* one MSR, bit clear: denied -> exit */
-	struct { uint32_t msr; uint32_t flags; uint64_t bit; } named[] = {
+	static uint8_t deny[1] = { 0 }; /* one MSR, bit clear: denied -> exit */
+	struct {
+		uint32_t msr;
+		uint32_t flags;
+		uint64_t bit;
+	} named[] = {
 		{ MSR_IA32_TSC, KVM_MSR_FILTER_WRITE, 1ull << 1 },
 		{ MSR_IA32_TSC, KVM_MSR_FILTER_READ, 1ull << 2 },
 		{ MSR_IA32_APICBASE, KVM_MSR_FILTER_WRITE, 1ull << 3 },

@@ -14,17 +14,17 @@
  * and cost no ioctl at all after an exit (api.rst, KVM_CAP_SYNC_REGS).
  */
 enum kvm_block {
-	KB_NONE = 0,      /* unknown name: WHV_E_INVALID_VP_REGISTER_NAME */
-	KB_REGS,          /* struct kvm_regs: GPRs, RIP, RFLAGS */
-	KB_SREGS,         /* struct kvm_sregs: segments, tables, CRs, EFER, ApicBase */
-	KB_EVENTS,        /* struct kvm_vcpu_events: pending interruption/event, interrupt state */
-	KB_FPU,           /* struct kvm_fpu: XMM, FpMmx, FP/XMM control-status */
-	KB_DEBUGREGS,     /* struct kvm_debugregs: DR0-3, DR6, DR7 */
-	KB_XCRS,          /* struct kvm_xcrs: XCR0 */
-	KB_MSR,           /* one MSR through KVM_GET/SET_MSRS (index from kvm_reg_msr_index) */
-	KB_MPSTATE,       /* struct kvm_mp_state: InternalActivityState */
-	KB_CONST,         /* computed from the VP itself (InitialApicId, ...) */
-	KB_UNSUPPORTED,   /* a real WHP name this host/KVM cannot provide: E_NOTIMPL-style refusal */
+	KB_NONE = 0,	/* unknown name: WHV_E_INVALID_VP_REGISTER_NAME */
+	KB_REGS,	/* struct kvm_regs: GPRs, RIP, RFLAGS */
+	KB_SREGS,	/* struct kvm_sregs: segments, tables, CRs, EFER, ApicBase */
+	KB_EVENTS,	/* struct kvm_vcpu_events: pending interruption/event, interrupt state */
+	KB_FPU,		/* struct kvm_fpu: XMM, FpMmx, FP/XMM control-status */
+	KB_DEBUGREGS,	/* struct kvm_debugregs: DR0-3, DR6, DR7 */
+	KB_XCRS,	/* struct kvm_xcrs: XCR0 */
+	KB_MSR,		/* one MSR through KVM_GET/SET_MSRS (index from kvm_reg_msr_index) */
+	KB_MPSTATE,	/* struct kvm_mp_state: InternalActivityState */
+	KB_CONST,	/* computed from the VP itself (InitialApicId, ...) */
+	KB_UNSUPPORTED, /* a real WHP name this host/KVM cannot provide: E_NOTIMPL-style refusal */
 	KB_COUNT
 };
 
@@ -41,9 +41,9 @@ struct kvm_state_view {
 	struct kvm_debugregs *dregs;
 	struct kvm_xcrs *xcrs;
 	struct kvm_mp_state *mp;
-	__u64 *msr;             /* value of the one MSR named (KB_MSR only) */
-	uint32_t vp_index;      /* for KB_CONST */
-	uint64_t mxcsr_mask;    /* host MXCSR_MASK, reported in XmmControlStatus */
+	__u64 *msr;	     /* value of the one MSR named (KB_MSR only) */
+	uint32_t vp_index;   /* for KB_CONST */
+	uint64_t mxcsr_mask; /* host MXCSR_MASK, reported in XmmControlStatus */
 };
 
 /* kvm_reg_block: which block backs (name); for KB_MSR also sets *(msr_index). */
@@ -54,8 +54,7 @@ enum kvm_block kvm_reg_block(WHV_REGISTER_NAME name, uint32_t *msr_index);
  * Returns 0, or -EINVAL for a name kvm_reg_block() does not back with a block.
  * The whole 16-byte (out) is written (unused bytes zero).
  */
-int kvm_reg_read(const struct kvm_state_view *st, WHV_REGISTER_NAME name,
-		 WHV_REGISTER_VALUE *out);
+int kvm_reg_read(const struct kvm_state_view *st, WHV_REGISTER_NAME name, WHV_REGISTER_VALUE *out);
 
 /*
  * kvm_reg_write: store (in) into the block in (st) that backs (name).
@@ -64,8 +63,7 @@ int kvm_reg_read(const struct kvm_state_view *st, WHV_REGISTER_NAME name,
  * KVM cannot express, read-only registers) and returns -EINVAL without
  * touching (st) when it is invalid; 0 on success.
  */
-int kvm_reg_write(struct kvm_state_view *st, WHV_REGISTER_NAME name,
-		  const WHV_REGISTER_VALUE *in);
+int kvm_reg_write(struct kvm_state_view *st, WHV_REGISTER_NAME name, const WHV_REGISTER_VALUE *in);
 
 /* Segment conversions, exported for the exit-context builder. */
 void kvm_seg_to_whv(const struct kvm_segment *k, WHV_X64_SEGMENT_REGISTER *w);

@@ -15,83 +15,83 @@
  */
 
 /* RFLAGS (SDM Vol.1 3.4.3): defined bits 0-2, 4, 6-14, 16-21; bit 1 reads as 1. */
-#define RFLAGS_FIXED1		(1ULL << 1)
-#define RFLAGS_DEFINED		0x3F7FD7ULL
+#define RFLAGS_FIXED1  (1ULL << 1)
+#define RFLAGS_DEFINED 0x3F7FD7ULL
 
 /* CR0 (SDM Vol.3 2.5): bits 63:32 are reserved and MOV CR0 faults on them. */
-#define CR0_PE			(1ULL << 0)
-#define CR0_NW			(1ULL << 29)
-#define CR0_CD			(1ULL << 30)
-#define CR0_PG			(1ULL << 31)
-#define CR0_RESERVED_HIGH	0xFFFFFFFF00000000ULL
+#define CR0_PE		  (1ULL << 0)
+#define CR0_NW		  (1ULL << 29)
+#define CR0_CD		  (1ULL << 30)
+#define CR0_PG		  (1ULL << 31)
+#define CR0_RESERVED_HIGH 0xFFFFFFFF00000000ULL
 
 /*
  * CR4 (SDM Vol.3 2.5, Figure 2-7): defined bits are 0-14 (VME..SMXE), 16-25
  * (FSGSBASE, PCIDE, OSXSAVE, KL, SMEP, SMAP, PKE, CET, PKS, UINTR), 27 (LASS),
  * 28 (LAM_SUP) and 32 (FRED); every other bit is reserved.
  */
-#define CR4_LA57		(1ULL << 12)
-#define CR4_DEFINED		(0x1BFF7FFFULL | (1ULL << 32))
+#define CR4_LA57    (1ULL << 12)
+#define CR4_DEFINED (0x1BFF7FFFULL | (1ULL << 32))
 
 /* CR8 holds TPR[7:4] only (SDM Vol.3 10.8.6.1). */
-#define CR8_MAX			15
+#define CR8_MAX 15
 
 /*
  * EFER (SDM Vol.3 2.2.1, AMD APM Vol.2 3.1.7): SCE 0, LME 8, LMA 10, NXE 11,
  * SVME 12, LMSLE 13, FFXSR 14, TCE 15.
  */
-#define EFER_DEFINED		0xFD01ULL
+#define EFER_DEFINED 0xFD01ULL
 
 /*
  * IA32_APIC_BASE (SDM Vol.3 10.4.4, 10.12.1): BSP 8, EXTD 10, EN 11, base
  * 12..MAXPHYADDR-1. MAXPHYADDR is at most 52, which is the bound used here;
  * KVM applies the guest's real MAXPHYADDR when the block is set.
  */
-#define APIC_BASE_EXTD		(1ULL << 10)
-#define APIC_BASE_EN		(1ULL << 11)
-#define APIC_BASE_DEFINED	0x000FFFFFFFFFFD00ULL
+#define APIC_BASE_EXTD	  (1ULL << 10)
+#define APIC_BASE_EN	  (1ULL << 11)
+#define APIC_BASE_DEFINED 0x000FFFFFFFFFFD00ULL
 
 /* DR6/DR7: bits 63:32 must be zero (SDM Vol.3 17.2.4/17.2.5; KVM_SET_DEBUGREGS checks it). */
-#define DR_RESERVED_HIGH	0xFFFFFFFF00000000ULL
+#define DR_RESERVED_HIGH 0xFFFFFFFF00000000ULL
 
 /*
  * XCR0 (SDM Vol.1 13.3, XSETBV): bit 0 (x87) must be 1; AVX (2) needs SSE (1);
  * BNDREGS (3) and BNDCSR (4) come together; the AVX-512 bits 5-7 come all
  * together and need AVX; the AMX bits 17-18 come together; bit 63 is reserved.
  */
-#define XCR0_X87		(1ULL << 0)
-#define XCR0_SSE		(1ULL << 1)
-#define XCR0_AVX		(1ULL << 2)
-#define XCR0_MPX		(3ULL << 3)
-#define XCR0_AVX512		(7ULL << 5)
-#define XCR0_AMX		(3ULL << 17)
-#define XCR0_RESERVED		(1ULL << 63)
+#define XCR0_X87      (1ULL << 0)
+#define XCR0_SSE      (1ULL << 1)
+#define XCR0_AVX      (1ULL << 2)
+#define XCR0_MPX      (3ULL << 3)
+#define XCR0_AVX512   (7ULL << 5)
+#define XCR0_AMX      (3ULL << 17)
+#define XCR0_RESERVED (1ULL << 63)
 
 /* MXCSR_MASK 0 in an FXSAVE image means the default mask 0xFFBF (SDM Vol.1 11.6.6). */
-#define MXCSR_DEFAULT_MASK	0xFFBFU
+#define MXCSR_DEFAULT_MASK 0xFFBFU
 
 /*
  * WHV_X64_PENDING_INTERRUPTION_REGISTER (Reg64): pending 0, type 1-3, deliver
  * error code 4, instruction length 5-8, nested event 9, reserved 10-15,
  * vector 16-31, error code 32-63.
  */
-#define PI_PENDING		(1ULL << 0)
-#define PI_TYPE_SHIFT		1
-#define PI_DELIVER_EC		(1ULL << 4)
-#define PI_RESERVED		(0x3FULL << 10)
-#define PI_VECTOR_SHIFT		16
-#define PI_EC_SHIFT		32
+#define PI_PENDING	(1ULL << 0)
+#define PI_TYPE_SHIFT	1
+#define PI_DELIVER_EC	(1ULL << 4)
+#define PI_RESERVED	(0x3FULL << 10)
+#define PI_VECTOR_SHIFT 16
+#define PI_EC_SHIFT	32
 
 /* WHV_X64_PENDING_INTERRUPTION_TYPE, plus Hyper-V's software-interrupt type 4. */
-#define PI_TYPE_INTERRUPT	0
-#define PI_TYPE_NMI		2
-#define PI_TYPE_EXCEPTION	3
-#define PI_TYPE_SOFT_INTERRUPT	4
+#define PI_TYPE_INTERRUPT      0
+#define PI_TYPE_NMI	       2
+#define PI_TYPE_EXCEPTION      3
+#define PI_TYPE_SOFT_INTERRUPT 4
 
 /* WHV_X64_INTERRUPT_STATE_REGISTER (Reg64). */
-#define IS_SHADOW		(1ULL << 0)
-#define IS_NMI_MASKED		(1ULL << 1)
-#define IS_DEFINED		0x3ULL
+#define IS_SHADOW     (1ULL << 0)
+#define IS_NMI_MASKED (1ULL << 1)
+#define IS_DEFINED    0x3ULL
 
 /*
  * WHV_X64_PENDING_EXCEPTION_EVENT / WHV_X64_PENDING_EXT_INT_EVENT (Reg128.Low64).
@@ -99,36 +99,36 @@
  * it four bits (VmxNestedExit = 8), the exception and ExtInt layouts three
  * plus a reserved bit 4.
  */
-#define PE_PENDING		(1ULL << 0)
-#define PE_TYPE_SHIFT		1
-#define PE_TYPE_MASK		0xFU
-#define PE_TYPE_EXCEPTION	0
-#define PE_TYPE_EXT_INT		5
-#define PE_EXC_DELIVER_EC	(1ULL << 8)
-#define PE_EXC_VECTOR_SHIFT	16
-#define PE_EXC_EC_SHIFT		32
-#define PE_EXC_DEFINED		(0xFFFFFFFFFFFF010FULL)
-#define PE_EXT_VECTOR_SHIFT	8
-#define PE_EXT_DEFINED		0xFF0FULL
+#define PE_PENDING	    (1ULL << 0)
+#define PE_TYPE_SHIFT	    1
+#define PE_TYPE_MASK	    0xFU
+#define PE_TYPE_EXCEPTION   0
+#define PE_TYPE_EXT_INT	    5
+#define PE_EXC_DELIVER_EC   (1ULL << 8)
+#define PE_EXC_VECTOR_SHIFT 16
+#define PE_EXC_EC_SHIFT	    32
+#define PE_EXC_DEFINED	    (0xFFFFFFFFFFFF010FULL)
+#define PE_EXT_VECTOR_SHIFT 8
+#define PE_EXT_DEFINED	    0xFF0FULL
 
 /* WHV_X64_PENDING_DEBUG_EXCEPTION (Reg64): Breakpoint0-3 bits 0-3, SingleStep bit 4. */
-#define PDE_BREAKPOINTS		0xFULL
-#define PDE_SINGLE_STEP		(1ULL << 4)
-#define PDE_DEFINED		0x1FULL
+#define PDE_BREAKPOINTS 0xFULL
+#define PDE_SINGLE_STEP (1ULL << 4)
+#define PDE_DEFINED	0x1FULL
 
 /* KVM's #DB payload: the DR6 bits to raise, active high (api.rst KVM_CAP_EXCEPTION_PAYLOAD). */
-#define DR6_BS			(1ULL << 14)
+#define DR6_BS (1ULL << 14)
 
 /* WHV_INTERNAL_ACTIVITY_REGISTER (Reg64). */
-#define IA_STARTUP_SUSPEND	(1ULL << 0)
-#define IA_HALT_SUSPEND		(1ULL << 1)
-#define IA_IDLE_SUSPEND		(1ULL << 2)
-#define IA_DEFINED		0x7ULL
+#define IA_STARTUP_SUSPEND (1ULL << 0)
+#define IA_HALT_SUSPEND	   (1ULL << 1)
+#define IA_IDLE_SUSPEND	   (1ULL << 2)
+#define IA_DEFINED	   0x7ULL
 
 /* Exception vectors KVM gives a payload to, and the NMI vector. */
-#define VEC_DB			1
-#define VEC_NMI			2
-#define VEC_PF			14
+#define VEC_DB	1
+#define VEC_NMI 2
+#define VEC_PF	14
 
 /*
  * WHP name -> MSR index for the names backed by KVM_GET/SET_MSRS. Indices
@@ -141,56 +141,56 @@ struct msr_map {
 };
 
 static const struct msr_map msr_table[] = {
-	{ WHvX64RegisterTsc, 0x10 },                    /* IA32_TIME_STAMP_COUNTER */
-	{ WHvX64RegisterKernelGsBase, 0xC0000102 },     /* IA32_KERNEL_GS_BASE */
-	{ WHvX64RegisterPat, 0x277 },                   /* IA32_PAT */
-	{ WHvX64RegisterSysenterCs, 0x174 },            /* IA32_SYSENTER_CS */
-	{ WHvX64RegisterSysenterEip, 0x176 },           /* IA32_SYSENTER_EIP */
-	{ WHvX64RegisterSysenterEsp, 0x175 },           /* IA32_SYSENTER_ESP */
-	{ WHvX64RegisterStar, 0xC0000081 },             /* IA32_STAR */
-	{ WHvX64RegisterLstar, 0xC0000082 },            /* IA32_LSTAR */
-	{ WHvX64RegisterCstar, 0xC0000083 },            /* IA32_CSTAR */
-	{ WHvX64RegisterSfmask, 0xC0000084 },           /* IA32_FMASK */
-	{ WHvX64RegisterMsrMtrrCap, 0xFE },             /* IA32_MTRRCAP */
-	{ WHvX64RegisterMsrMtrrDefType, 0x2FF },        /* IA32_MTRR_DEF_TYPE */
-	{ WHvX64RegisterMsrMtrrFix64k00000, 0x250 },    /* IA32_MTRR_FIX64K_00000 */
-	{ WHvX64RegisterMsrMtrrFix16k80000, 0x258 },    /* IA32_MTRR_FIX16K_80000 */
-	{ WHvX64RegisterMsrMtrrFix16kA0000, 0x259 },    /* IA32_MTRR_FIX16K_A0000 */
-	{ WHvX64RegisterMsrMtrrFix4kC0000, 0x268 },     /* IA32_MTRR_FIX4K_C0000 */
+	{ WHvX64RegisterTsc, 0x10 },		     /* IA32_TIME_STAMP_COUNTER */
+	{ WHvX64RegisterKernelGsBase, 0xC0000102 },  /* IA32_KERNEL_GS_BASE */
+	{ WHvX64RegisterPat, 0x277 },		     /* IA32_PAT */
+	{ WHvX64RegisterSysenterCs, 0x174 },	     /* IA32_SYSENTER_CS */
+	{ WHvX64RegisterSysenterEip, 0x176 },	     /* IA32_SYSENTER_EIP */
+	{ WHvX64RegisterSysenterEsp, 0x175 },	     /* IA32_SYSENTER_ESP */
+	{ WHvX64RegisterStar, 0xC0000081 },	     /* IA32_STAR */
+	{ WHvX64RegisterLstar, 0xC0000082 },	     /* IA32_LSTAR */
+	{ WHvX64RegisterCstar, 0xC0000083 },	     /* IA32_CSTAR */
+	{ WHvX64RegisterSfmask, 0xC0000084 },	     /* IA32_FMASK */
+	{ WHvX64RegisterMsrMtrrCap, 0xFE },	     /* IA32_MTRRCAP */
+	{ WHvX64RegisterMsrMtrrDefType, 0x2FF },     /* IA32_MTRR_DEF_TYPE */
+	{ WHvX64RegisterMsrMtrrFix64k00000, 0x250 }, /* IA32_MTRR_FIX64K_00000 */
+	{ WHvX64RegisterMsrMtrrFix16k80000, 0x258 }, /* IA32_MTRR_FIX16K_80000 */
+	{ WHvX64RegisterMsrMtrrFix16kA0000, 0x259 }, /* IA32_MTRR_FIX16K_A0000 */
+	{ WHvX64RegisterMsrMtrrFix4kC0000, 0x268 },  /* IA32_MTRR_FIX4K_C0000 */
 	{ WHvX64RegisterMsrMtrrFix4kC8000, 0x269 },
 	{ WHvX64RegisterMsrMtrrFix4kD0000, 0x26A },
 	{ WHvX64RegisterMsrMtrrFix4kD8000, 0x26B },
 	{ WHvX64RegisterMsrMtrrFix4kE0000, 0x26C },
 	{ WHvX64RegisterMsrMtrrFix4kE8000, 0x26D },
 	{ WHvX64RegisterMsrMtrrFix4kF0000, 0x26E },
-	{ WHvX64RegisterMsrMtrrFix4kF8000, 0x26F },     /* IA32_MTRR_FIX4K_F8000 */
-	{ WHvX64RegisterTscAux, 0xC0000103 },           /* IA32_TSC_AUX */
-	{ WHvX64RegisterBndcfgs, 0xD90 },               /* IA32_BNDCFGS */
-	{ WHvX64RegisterMCount, 0xE7 },                 /* IA32_MPERF */
-	{ WHvX64RegisterACount, 0xE8 },                 /* IA32_APERF */
-	{ WHvX64RegisterSpecCtrl, 0x48 },               /* IA32_SPEC_CTRL */
-	{ WHvX64RegisterPredCmd, 0x49 },                /* IA32_PRED_CMD */
-	{ WHvX64RegisterTsxCtrl, 0x122 },               /* IA32_TSX_CTRL */
-	{ WHvX64RegisterXss, 0xDA0 },                   /* IA32_XSS */
-	{ WHvX64RegisterUCet, 0x6A0 },                  /* IA32_U_CET */
-	{ WHvX64RegisterSCet, 0x6A2 },                  /* IA32_S_CET */
-	{ WHvX64RegisterPl0Ssp, 0x6A4 },                /* IA32_PL0_SSP */
+	{ WHvX64RegisterMsrMtrrFix4kF8000, 0x26F }, /* IA32_MTRR_FIX4K_F8000 */
+	{ WHvX64RegisterTscAux, 0xC0000103 },	    /* IA32_TSC_AUX */
+	{ WHvX64RegisterBndcfgs, 0xD90 },	    /* IA32_BNDCFGS */
+	{ WHvX64RegisterMCount, 0xE7 },		    /* IA32_MPERF */
+	{ WHvX64RegisterACount, 0xE8 },		    /* IA32_APERF */
+	{ WHvX64RegisterSpecCtrl, 0x48 },	    /* IA32_SPEC_CTRL */
+	{ WHvX64RegisterPredCmd, 0x49 },	    /* IA32_PRED_CMD */
+	{ WHvX64RegisterTsxCtrl, 0x122 },	    /* IA32_TSX_CTRL */
+	{ WHvX64RegisterXss, 0xDA0 },		    /* IA32_XSS */
+	{ WHvX64RegisterUCet, 0x6A0 },		    /* IA32_U_CET */
+	{ WHvX64RegisterSCet, 0x6A2 },		    /* IA32_S_CET */
+	{ WHvX64RegisterPl0Ssp, 0x6A4 },	    /* IA32_PL0_SSP */
 	{ WHvX64RegisterPl1Ssp, 0x6A5 },
 	{ WHvX64RegisterPl2Ssp, 0x6A6 },
-	{ WHvX64RegisterPl3Ssp, 0x6A7 },                /* IA32_PL3_SSP */
+	{ WHvX64RegisterPl3Ssp, 0x6A7 },		/* IA32_PL3_SSP */
 	{ WHvX64RegisterInterruptSspTableAddr, 0x6A8 }, /* IA32_INTERRUPT_SSP_TABLE_ADDR */
-	{ WHvX64RegisterTscDeadline, 0x6E0 },           /* IA32_TSC_DEADLINE */
-	{ WHvX64RegisterTscAdjust, 0x3B },              /* IA32_TSC_ADJUST */
-	{ WHvX64RegisterUmwaitControl, 0xE1 },          /* IA32_UMWAIT_CONTROL */
-	{ WHvX64RegisterXfd, 0x1C4 },                   /* IA32_XFD */
-	{ WHvX64RegisterXfdErr, 0x1C5 },                /* IA32_XFD_ERR */
-	{ WHvX64RegisterMsrIa32MiscEnable, 0x1A0 },     /* IA32_MISC_ENABLE */
-	{ WHvX64RegisterIa32FeatureControl, 0x3A },     /* IA32_FEATURE_CONTROL */
+	{ WHvX64RegisterTscDeadline, 0x6E0 },		/* IA32_TSC_DEADLINE */
+	{ WHvX64RegisterTscAdjust, 0x3B },		/* IA32_TSC_ADJUST */
+	{ WHvX64RegisterUmwaitControl, 0xE1 },		/* IA32_UMWAIT_CONTROL */
+	{ WHvX64RegisterXfd, 0x1C4 },			/* IA32_XFD */
+	{ WHvX64RegisterXfdErr, 0x1C5 },		/* IA32_XFD_ERR */
+	{ WHvX64RegisterMsrIa32MiscEnable, 0x1A0 },	/* IA32_MISC_ENABLE */
+	{ WHvX64RegisterIa32FeatureControl, 0x3A },	/* IA32_FEATURE_CONTROL */
 };
 
 /* The variable-range MTRR pairs: PhysBase n at 0x200 + 2n, PhysMask n at 0x201 + 2n. */
-#define MTRR_PHYS_COUNT		16
-#define MTRR_PHYS_BASE_MSR	0x200
+#define MTRR_PHYS_COUNT	   16
+#define MTRR_PHYS_BASE_MSR 0x200
 
 static bool in_range(uint32_t n, uint32_t lo, uint32_t hi)
 {
@@ -270,18 +270,15 @@ static bool is_unsupported(uint32_t n)
 	case WHvRegisterGuestOsId:
 	case WHvRegisterVpAssistPage:
 	case WHvRegisterReferenceTsc:
-	case WHvRegisterReferenceTscSequence:
-		return true;
-	default:
-		break;
+	case WHvRegisterReferenceTscSequence: return true;
+	default: break;
 	}
 	return in_range(n, WHvX64RegisterIa32VmxBasic, WHvX64RegisterAmdVmCr) ||
 	       in_range(n, WHvX64RegisterApicIsr0, WHvX64RegisterApicIrr7) ||
 	       in_range(n, WHvRegisterSint0, WHvRegisterSint15) ||
 	       in_range(n, WHvX64RegisterNestedGuestState, WHvX64RegisterNestedVmxInvVpid) ||
 	       n == WHvRegisterHypervisorVersion ||
-	       in_range(n, WHvRegisterPrivilegesAndFeaturesInfo,
-			WHvRegisterPasidFeaturesInfo) ||
+	       in_range(n, WHvRegisterPrivilegesAndFeaturesInfo, WHvRegisterPasidFeaturesInfo) ||
 	       in_range(n, WHvRegisterGuestCrashP0, WHvRegisterGuestCrashCtl);
 }
 
@@ -320,15 +317,12 @@ enum kvm_block kvm_reg_block(WHV_REGISTER_NAME name, uint32_t *msr_index)
 	case (uint32_t)WHvRegisterPendingEvent1:
 	case (uint32_t)WHvRegisterPendingEvent2:
 	case (uint32_t)WHvRegisterPendingEvent3:
-	case (uint32_t)WHvX64RegisterPendingDebugException:
-		return KB_EVENTS;
+	case (uint32_t)WHvX64RegisterPendingDebugException: return KB_EVENTS;
 	case (uint32_t)WHvX64RegisterDeliverabilityNotifications:
 		/* A software register of the run loop (interrupt-window requests). */
 		return KB_CONST;
-	case (uint32_t)WHvRegisterInternalActivityState:
-		return KB_MPSTATE;
-	default:
-		break;
+	case (uint32_t)WHvRegisterInternalActivityState: return KB_MPSTATE;
+	default: break;
 	}
 	if (is_unsupported(n))
 		return KB_UNSUPPORTED;
@@ -438,9 +432,8 @@ void kvm_seg_to_whv(const struct kvm_segment *k, WHV_X64_SEGMENT_REGISTER *w)
 	w->Base = k->base;
 	w->Limit = k->limit;
 	w->Selector = k->selector;
-	w->Attributes = (uint16_t)((k->type & 0xFU) | (k->s & 1U) << 4 |
-				   (k->dpl & 3U) << 5 | present << 7 |
-				   (k->avl & 1U) << 12 | (k->l & 1U) << 13 |
+	w->Attributes = (uint16_t)((k->type & 0xFU) | (k->s & 1U) << 4 | (k->dpl & 3U) << 5 |
+				   present << 7 | (k->avl & 1U) << 12 | (k->l & 1U) << 13 |
 				   (k->db & 1U) << 14 | (k->g & 1U) << 15);
 }
 
@@ -542,12 +535,9 @@ static int sregs_check_u64(uint32_t name, uint64_t v)
 		if ((v & CR0_NW) && !(v & CR0_CD))
 			return -EINVAL;
 		return 0;
-	case WHvX64RegisterCr4:
-		return (v & ~CR4_DEFINED) ? -EINVAL : 0;
-	case WHvX64RegisterCr8:
-		return v > CR8_MAX ? -EINVAL : 0;
-	case WHvX64RegisterEfer:
-		return (v & ~EFER_DEFINED) ? -EINVAL : 0;
+	case WHvX64RegisterCr4: return (v & ~CR4_DEFINED) ? -EINVAL : 0;
+	case WHvX64RegisterCr8: return v > CR8_MAX ? -EINVAL : 0;
+	case WHvX64RegisterEfer: return (v & ~EFER_DEFINED) ? -EINVAL : 0;
 	case WHvX64RegisterApicBase:
 		if (v & ~APIC_BASE_DEFINED)
 			return -EINVAL;
@@ -555,8 +545,7 @@ static int sregs_check_u64(uint32_t name, uint64_t v)
 		if ((v & APIC_BASE_EXTD) && !(v & APIC_BASE_EN))
 			return -EINVAL;
 		return 0;
-	default:
-		return 0;       /* CR2 and CR3 take any value here */
+	default: return 0; /* CR2 and CR3 take any value here */
 	}
 }
 
@@ -566,8 +555,8 @@ static int sregs_check_u64(uint32_t name, uint64_t v)
  */
 static bool seg_base_checked(uint32_t name)
 {
-	return name == WHvX64RegisterFs || name == WHvX64RegisterGs ||
-	       name == WHvX64RegisterLdtr || name == WHvX64RegisterTr;
+	return name == WHvX64RegisterFs || name == WHvX64RegisterGs || name == WHvX64RegisterLdtr ||
+	       name == WHvX64RegisterTr;
 }
 
 static int sregs_write(struct kvm_sregs *s, uint32_t name, const WHV_REGISTER_VALUE *in)
@@ -626,8 +615,8 @@ static uint64_t pending_interruption_get(const struct kvm_vcpu_events *e)
 		       (uint64_t)VEC_NMI << PI_VECTOR_SHIFT;
 	if (e->interrupt.injected)
 		return PI_PENDING |
-		       (uint64_t)(e->interrupt.soft ? PI_TYPE_SOFT_INTERRUPT :
-				  PI_TYPE_INTERRUPT) << PI_TYPE_SHIFT |
+		       (uint64_t)(e->interrupt.soft ? PI_TYPE_SOFT_INTERRUPT : PI_TYPE_INTERRUPT)
+			       << PI_TYPE_SHIFT |
 		       (uint64_t)e->interrupt.nr << PI_VECTOR_SHIFT;
 	return 0;
 }
@@ -688,9 +677,7 @@ static int pending_interruption_set(struct kvm_vcpu_events *e, uint64_t v)
 		e->exception_has_payload = 0;
 		e->exception_payload = 0;
 		break;
-	case PI_TYPE_NMI:
-		e->nmi.injected = 1;
-		break;
+	case PI_TYPE_NMI: e->nmi.injected = 1; break;
 	default:
 		e->interrupt.injected = 1;
 		e->interrupt.nr = (uint8_t)vector;
@@ -778,8 +765,8 @@ static int pending_event_set(struct kvm_vcpu_events *e, const WHV_REGISTER_VALUE
 		e->exception.pending = 1;
 		e->exception.nr = (uint8_t)vector;
 		e->exception.has_error_code = !!(lo & PE_EXC_DELIVER_EC);
-		e->exception.error_code = e->exception.has_error_code ?
-					  (uint32_t)(lo >> PE_EXC_EC_SHIFT) : 0;
+		e->exception.error_code =
+			e->exception.has_error_code ? (uint32_t)(lo >> PE_EXC_EC_SHIFT) : 0;
 		e->exception_has_payload = vector == VEC_PF || vector == VEC_DB;
 		e->exception_payload = e->exception_has_payload ? hi : 0;
 		e->flags |= KVM_VCPUEVENT_VALID_PAYLOAD;
@@ -847,17 +834,12 @@ static int events_read(struct kvm_vcpu_events *e, uint32_t name, WHV_REGISTER_VA
 	case (uint32_t)WHvRegisterPendingInterruption:
 		out->Reg64 = pending_interruption_get(e);
 		return 0;
-	case (uint32_t)WHvRegisterInterruptState:
-		out->Reg64 = interrupt_state_get(e);
-		return 0;
-	case (uint32_t)WHvRegisterPendingEvent:
-		pending_event_get(e, out);
-		return 0;
+	case (uint32_t)WHvRegisterInterruptState: out->Reg64 = interrupt_state_get(e); return 0;
+	case (uint32_t)WHvRegisterPendingEvent: pending_event_get(e, out); return 0;
 	case (uint32_t)WHvX64RegisterPendingDebugException:
 		out->Reg64 = pending_debug_get(e);
 		return 0;
-	default:
-		return -EINVAL;
+	default: return -EINVAL;
 	}
 }
 
@@ -867,14 +849,10 @@ static int events_write(struct kvm_vcpu_events *e, uint32_t name, const WHV_REGI
 	switch (name) {
 	case (uint32_t)WHvRegisterPendingInterruption:
 		return pending_interruption_set(e, in->Reg64);
-	case (uint32_t)WHvRegisterInterruptState:
-		return interrupt_state_set(e, in->Reg64);
-	case (uint32_t)WHvRegisterPendingEvent:
-		return pending_event_set(e, in);
-	case (uint32_t)WHvX64RegisterPendingDebugException:
-		return pending_debug_set(e, in->Reg64);
-	default:
-		return -EINVAL;
+	case (uint32_t)WHvRegisterInterruptState: return interrupt_state_set(e, in->Reg64);
+	case (uint32_t)WHvRegisterPendingEvent: return pending_event_set(e, in);
+	case (uint32_t)WHvX64RegisterPendingDebugException: return pending_debug_set(e, in->Reg64);
+	default: return -EINVAL;
 	}
 }
 
@@ -944,8 +922,7 @@ static int fpu_read(const struct kvm_state_view *st, uint32_t name, WHV_REGISTER
 	return -EINVAL;
 }
 
-static int fpu_write(const struct kvm_state_view *st, uint32_t name,
-		     const WHV_REGISTER_VALUE *in)
+static int fpu_write(const struct kvm_state_view *st, uint32_t name, const WHV_REGISTER_VALUE *in)
 {
 	struct kvm_fpu *f = st->fpu;
 	uint64_t lo = in->Reg128.Low64;
@@ -1010,7 +987,7 @@ static __u64 *dregs_slot(struct kvm_debugregs *d, uint32_t name)
 /* ---- KB_XCRS ---------------------------------------------------------- */
 
 /* XCR0 at reset: x87 only (SDM Vol.1 13.3). Read when KVM listed no XCR0. */
-#define XCR0_RESET		XCR0_X87
+#define XCR0_RESET XCR0_X87
 
 static struct kvm_xcr *xcrs_find(struct kvm_xcrs *x, uint32_t xcr)
 {
@@ -1071,12 +1048,9 @@ static uint64_t mpstate_get(const struct kvm_mp_state *m)
 	switch (m->mp_state) {
 	case KVM_MP_STATE_UNINITIALIZED:
 	case KVM_MP_STATE_INIT_RECEIVED:
-	case KVM_MP_STATE_AP_RESET_HOLD:
-		return IA_STARTUP_SUSPEND;
-	case KVM_MP_STATE_HALTED:
-		return IA_HALT_SUSPEND;
-	default:
-		return 0;
+	case KVM_MP_STATE_AP_RESET_HOLD: return IA_STARTUP_SUSPEND;
+	case KVM_MP_STATE_HALTED: return IA_HALT_SUSPEND;
+	default: return 0;
 	}
 }
 
@@ -1099,8 +1073,7 @@ static int mpstate_set(struct kvm_mp_state *m, uint64_t v)
 
 /* ---- entry points ----------------------------------------------------- */
 
-int kvm_reg_read(const struct kvm_state_view *st, WHV_REGISTER_NAME name,
-		 WHV_REGISTER_VALUE *out)
+int kvm_reg_read(const struct kvm_state_view *st, WHV_REGISTER_NAME name, WHV_REGISTER_VALUE *out)
 {
 	uint32_t n = (uint32_t)name;
 	__u64 *slot;
@@ -1108,16 +1081,13 @@ int kvm_reg_read(const struct kvm_state_view *st, WHV_REGISTER_NAME name,
 
 	memset(out, 0, sizeof(*out));
 	switch (kvm_reg_block(name, NULL)) {
-	case KB_REGS:
-		return st->regs ? regs_read(st->regs, n, out) : -EINVAL;
-	case KB_SREGS:
-		return st->sregs ? sregs_read(st->sregs, n, out) : -EINVAL;
+	case KB_REGS: return st->regs ? regs_read(st->regs, n, out) : -EINVAL;
+	case KB_SREGS: return st->sregs ? sregs_read(st->sregs, n, out) : -EINVAL;
 	case KB_EVENTS:
 		if (is_extra_event(n))
 			return 0;
 		return st->events ? events_read(st->events, n, out) : -EINVAL;
-	case KB_FPU:
-		return st->fpu ? fpu_read(st, n, out) : -EINVAL;
+	case KB_FPU: return st->fpu ? fpu_read(st, n, out) : -EINVAL;
 	case KB_DEBUGREGS:
 		if (!st->dregs)
 			return -EINVAL;
@@ -1149,28 +1119,23 @@ int kvm_reg_read(const struct kvm_state_view *st, WHV_REGISTER_NAME name,
 			return 0;
 		}
 		return -EINVAL;
-	default:
-		return -EINVAL;
+	default: return -EINVAL;
 	}
 }
 
-int kvm_reg_write(struct kvm_state_view *st, WHV_REGISTER_NAME name,
-		  const WHV_REGISTER_VALUE *in)
+int kvm_reg_write(struct kvm_state_view *st, WHV_REGISTER_NAME name, const WHV_REGISTER_VALUE *in)
 {
 	uint32_t n = (uint32_t)name;
 	__u64 *slot;
 
 	switch (kvm_reg_block(name, NULL)) {
-	case KB_REGS:
-		return st->regs ? regs_write(st->regs, n, in) : -EINVAL;
-	case KB_SREGS:
-		return st->sregs ? sregs_write(st->sregs, n, in) : -EINVAL;
+	case KB_REGS: return st->regs ? regs_write(st->regs, n, in) : -EINVAL;
+	case KB_SREGS: return st->sregs ? sregs_write(st->sregs, n, in) : -EINVAL;
 	case KB_EVENTS:
 		if (is_extra_event(n))
 			return (in->Reg128.Low64 & PE_PENDING) ? -EINVAL : 0;
 		return st->events ? events_write(st->events, n, in) : -EINVAL;
-	case KB_FPU:
-		return st->fpu ? fpu_write(st, n, in) : -EINVAL;
+	case KB_FPU: return st->fpu ? fpu_write(st, n, in) : -EINVAL;
 	case KB_DEBUGREGS:
 		if (!st->dregs)
 			return -EINVAL;
@@ -1182,15 +1147,13 @@ int kvm_reg_write(struct kvm_state_view *st, WHV_REGISTER_NAME name,
 			return -EINVAL;
 		*slot = in->Reg64;
 		return 0;
-	case KB_XCRS:
-		return st->xcrs ? xcrs_write(st->xcrs, in->Reg64) : -EINVAL;
+	case KB_XCRS: return st->xcrs ? xcrs_write(st->xcrs, in->Reg64) : -EINVAL;
 	case KB_MSR:
 		if (!st->msr)
 			return -EINVAL;
 		*st->msr = in->Reg64;
 		return 0;
-	case KB_MPSTATE:
-		return st->mp ? mpstate_set(st->mp, in->Reg64) : -EINVAL;
+	case KB_MPSTATE: return st->mp ? mpstate_set(st->mp, in->Reg64) : -EINVAL;
 	default:
 		/* KB_CONST (InitialApicId is read-only), KB_UNSUPPORTED, KB_NONE */
 		return -EINVAL;

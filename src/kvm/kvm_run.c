@@ -11,10 +11,10 @@
 #include "kvm_regs.h"
 #include "kvm_state.h"
 
-#define EFER_LMA (1ull << 10)
+#define EFER_LMA  (1ull << 10)
 #define RFLAGS_DF (1ull << 10)
 #define RFLAGS_VM (1ull << 17)
-#define SYNC_ALL (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS | KVM_SYNC_X86_EVENTS)
+#define SYNC_ALL  (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS | KVM_SYNC_X86_EVENTS)
 
 /*
  * Cancel. WHvCancelRunVirtualProcessor sets cancel_pending, then
@@ -43,7 +43,7 @@ static void kick_install(void)
 
 	if (sigaction(KICK_SIGNAL, NULL, &old) == 0 && old.sa_handler != SIG_DFL &&
 	    old.sa_handler != SIG_IGN)
-		return;   /* the program handles it already: any handler interrupts KVM_RUN */
+		return; /* the program handles it already: any handler interrupts KVM_RUN */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = kick_handler;
 	sa.sa_flags = SA_RESTART;
@@ -232,8 +232,8 @@ static int decode_cached(struct engine_vcpu *v, const uint8_t *buf, uint32_t n, 
 			 struct insn *out)
 {
 	/* Direct-mapped on the first byte, the length and the mode: one compare a lookup. */
-	struct kvm_decode_entry *e = &v->dcache[(buf[0] ^ (n << 4) ^ (uint32_t)bits) %
-						KVM_DECODE_CACHE];
+	struct kvm_decode_entry *e =
+		&v->dcache[(buf[0] ^ (n << 4) ^ (uint32_t)bits) % KVM_DECODE_CACHE];
 	int rc;
 
 	if (e->n == n && e->bits == bits && memcmp(e->bytes, buf, n) == 0) {
@@ -305,8 +305,8 @@ static bool insn_port_matches(const struct insn *in, uint16_t port, const struct
  * changes nothing for a caller that emulates and advances RIP.
  */
 static bool find_backwards(struct engine_vcpu *v, uint64_t end_la, int bits,
-			   bool (*match)(const struct insn *, void *), void *arg,
-			   struct insn *out, uint8_t *len)
+			   bool (*match)(const struct insn *, void *), void *arg, struct insn *out,
+			   uint8_t *len)
 {
 	uint32_t k, avail = end_la == v->win.la ? v->win.before : 0;
 	const uint8_t *end = v->win.b + 15;
@@ -323,7 +323,8 @@ static bool find_backwards(struct engine_vcpu *v, uint64_t end_la, int bits,
 		return true;
 	}
 	for (k = 1; k <= avail; k++) {
-		if (decode_cached(v, end - k, k, bits, out) == 0 && out->len == k && match(out, arg)) {
+		if (decode_cached(v, end - k, k, bits, out) == 0 && out->len == k &&
+		    match(out, arg)) {
 			*len = (uint8_t)k;
 			return true;
 		}
@@ -334,7 +335,7 @@ static bool find_backwards(struct engine_vcpu *v, uint64_t end_la, int bits,
 struct io_match {
 	uint16_t port;
 	uint8_t size;
-	bool rip_after;               /* this flavour reports a plain OUT with RIP after it */
+	bool rip_after; /* this flavour reports a plain OUT with RIP after it */
 	const struct kvm_regs *regs;
 };
 
@@ -381,7 +382,7 @@ static bool match_store(const struct insn *in, void *arg)
 	const struct kvm_sync_regs *s = &m->v->run->s.regs;
 	const struct kvm_regs *r = &s->regs;
 	uint64_t gpr[16] = { r->rax, r->rcx, r->rdx, r->rbx, r->rsp, r->rbp, r->rsi, r->rdi,
-			     r->r8, r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15 };
+			     r->r8,  r->r9,  r->r10, r->r11, r->r12, r->r13, r->r14, r->r15 };
 	uint64_t seg[6] = { s->sregs.es.base, s->sregs.cs.base, s->sregs.ss.base,
 			    s->sregs.ds.base, s->sregs.fs.base, s->sregs.gs.base };
 	uint64_t la, gpa;
@@ -406,8 +407,8 @@ static void fill_vp_context(struct engine_vcpu *v, WHV_VP_EXIT_CONTEXT *c, uint8
 	const struct kvm_vcpu_events *e = &s->events;
 
 	memset(c, 0, sizeof(*c));
-	c->ExecutionState.Cpl = (s->sregs.cr0 & 1) ? (s->regs.rflags & RFLAGS_VM ? 3 :
-						       s->sregs.ss.dpl & 3) : 0;
+	c->ExecutionState.Cpl =
+		(s->sregs.cr0 & 1) ? (s->regs.rflags & RFLAGS_VM ? 3 : s->sregs.ss.dpl & 3) : 0;
 	c->ExecutionState.Cr0Pe = s->sregs.cr0 & 1;
 	c->ExecutionState.Cr0Am = (s->sregs.cr0 >> 18) & 1;
 	c->ExecutionState.EferLma = (s->sregs.efer & EFER_LMA) ? 1 : 0;
@@ -466,8 +467,8 @@ static void string_view_back(struct engine_vcpu *v, uint64_t rip, const struct i
 	v->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
 }
 
-static int string_eager(struct engine_vcpu *v, uint64_t rip, const struct insn *in,
-			uint32_t count, uint8_t elem, bool uses_si, bool uses_di)
+static int string_eager(struct engine_vcpu *v, uint64_t rip, const struct insn *in, uint32_t count,
+			uint8_t elem, bool uses_si, bool uses_di)
 {
 	int rc = vcpu_flush(v);
 
@@ -531,8 +532,7 @@ static int exit_io(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x)
 		in = fwd;
 		len = in.len;
 		if (in.is_string) {
-			rc = string_eager(v, s->regs.rip, &in, count, size, false,
-					  true);
+			rc = string_eager(v, s->regs.rip, &in, count, size, false, true);
 			if (rc)
 				return rc;
 			v->pend = (struct kvm_pending){ PK_NONE, la, len, false };
@@ -543,8 +543,7 @@ static int exit_io(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x)
 		in = fwd;
 		len = in.len;
 		v->pend = (struct kvm_pending){ PK_OUT, la, len, false };
-	} else if (fwd_ok && fwd.is_out && fwd.is_string && fwd.rep &&
-		   fwd.mem_size == size) {
+	} else if (fwd_ok && fwd.is_out && fwd.is_string && fwd.rep && fwd.mem_size == size) {
 		in = fwd;
 		len = in.len;
 		string_out_view(v, s->regs.rip, &in, count, size);
@@ -555,8 +554,7 @@ static int exit_io(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x)
 			/* Windows reports the OUT itself, not yet done: RIP back at it. */
 			la -= len;
 			if (in.is_string) {
-				string_out_view(v, s->regs.rip - len, &in, count,
-						size);
+				string_out_view(v, s->regs.rip - len, &in, count, size);
 				v->pend = (struct kvm_pending){ PK_NONE, la, len, false };
 			} else {
 				s->regs.rip -= len;
@@ -680,8 +678,7 @@ static int exit_mmio(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x)
 	ma->InstructionByteCount = (UINT8)fill_bytes(v, la, ma->InstructionBytes);
 	ma->AccessInfo.AsUINT32 = 0;
 	ma->AccessInfo.AccessType = is_write ? WHvMemoryAccessWrite : WHvMemoryAccessRead;
-	ma->AccessInfo.GpaUnmapped = v->vm->cfg.gpa_flags(v->vm->cfg.owner,
-							  gpa) < 0;
+	ma->AccessInfo.GpaUnmapped = v->vm->cfg.gpa_flags(v->vm->cfg.owner, gpa) < 0;
 	ma->Gpa = gpa;
 	return 0;
 }
@@ -735,10 +732,8 @@ static int exit_translate(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x)
 	v->pend.kind = PK_NONE;
 	tlb_clear(v);
 	switch (v->run->exit_reason) {
-	case KVM_EXIT_IO:
-		return exit_io(v, x);
-	case KVM_EXIT_MMIO:
-		return exit_mmio(v, x);
+	case KVM_EXIT_IO: return exit_io(v, x);
+	case KVM_EXIT_MMIO: return exit_mmio(v, x);
 	case KVM_EXIT_HLT:
 		/* RIP is already past HLT, as WHP reports it (whp-reference §4.3). */
 		x->ExitReason = WHvRunVpExitReasonX64Halt;
@@ -767,7 +762,8 @@ static int exit_translate(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x)
 		x->MsrAccess.Rax = s->regs.rax;
 		x->MsrAccess.Rdx = s->regs.rdx;
 		v->pend = (struct kvm_pending){ PK_MSR,
-			linear_of(s->sregs.cs.base, s->regs.rip, bits), 2, false };
+						linear_of(s->sregs.cs.base, s->regs.rip, bits), 2,
+						false };
 		v->pend_rip = s->regs.rip;
 		return 0;
 	}
@@ -786,8 +782,7 @@ static int exit_translate(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x)
 		x->ExitReason = WHvRunVpExitReasonInvalidVpRegisterValue;
 		fill_vp_context(v, &x->VpContext, 0);
 		return 0;
-	case KVM_EXIT_INTERNAL_ERROR:
-		return exit_internal(v, x);
+	case KVM_EXIT_INTERNAL_ERROR: return exit_internal(v, x);
 	default:
 		x->ExitReason = WHvRunVpExitReasonUnsupportedFeature;
 		fill_vp_context(v, &x->VpContext, 0);
@@ -925,7 +920,7 @@ int kvm_vcpu_run(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x)
  * the run with X64InterruptWindow. The notification is one-shot, as on WHP:
  * delivering the exit clears it.
  */
-#define NOTIFY_NMI 1ull
+#define NOTIFY_NMI	 1ull
 #define NOTIFY_INTERRUPT 2ull
 
 static bool irq_window_open(const struct kvm_sync_regs *s)
@@ -1107,7 +1102,7 @@ static int vcpu_run_once(struct engine_vcpu *v, WHV_RUN_VP_EXIT_CONTEXT *x, uint
 				break;
 			}
 			immediate_exit_rearm(v);
-			continue;   /* a stray signal: the caller asked for nothing */
+			continue; /* a stray signal: the caller asked for nothing */
 		}
 		if (rc == -EAGAIN)
 			continue;

@@ -26,16 +26,16 @@
  * (KVM_GET_SUPPORTED_CPUID leaf 0DH), whatever the guest's XCR0: Windows
  * sizes the buffer by the partition's XSAVE features too.
  */
-#define XSAVE_LEGACY 512u
-#define XSAVE_HDR 512u
-#define XSAVE_EXT 576u
+#define XSAVE_LEGACY  512u
+#define XSAVE_HDR     512u
+#define XSAVE_EXT     576u
 #define XCOMP_COMPACT (1ull << 63)
 
 struct xsave_layout {
-	bool present;                  /* the host has XSAVE (KVM_CAP_XSAVE) */
-	uint64_t mask;                 /* components in the buffer, bits 0 and 1 always */
-	uint32_t kvm_size;             /* KVM's buffer: KVM_CAP_XSAVE2, at least 4096 */
-	uint32_t whp_size;             /* the compacted buffer */
+	bool present;	   /* the host has XSAVE (KVM_CAP_XSAVE) */
+	uint64_t mask;	   /* components in the buffer, bits 0 and 1 always */
+	uint32_t kvm_size; /* KVM's buffer: KVM_CAP_XSAVE2, at least 4096 */
+	uint32_t whp_size; /* the compacted buffer */
 	uint32_t std_off[63], size[63];
 	bool align64[63];
 };
@@ -66,7 +66,7 @@ static void layout_probe(void)
 	int n;
 
 	if (!h)
-		return;          /* present stays false: no XSAVE without a host */
+		return; /* present stays false: no XSAVE without a host */
 	e = cpuid_find(h->cpuid, 0xD, 0);
 
 	l->present = ioctl(h->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE) > 0;
@@ -229,9 +229,10 @@ int kvm_vcpu_set_xsave(struct engine_vcpu *v, const void *buf, uint32_t size)
 		return err_set(-EINVAL, "XCOMP_BV 0x%llx: the buffer is not in compacted form",
 			       (unsigned long long)xcomp_bv);
 	if ((xcomp_bv & ~XCOMP_COMPACT) & ~l->mask)
-		return err_set(-EINVAL, "XCOMP_BV 0x%llx names components this host has not "
-			       "(0x%llx)", (unsigned long long)xcomp_bv,
-			       (unsigned long long)l->mask);
+		return err_set(-EINVAL,
+			       "XCOMP_BV 0x%llx names components this host has not "
+			       "(0x%llx)",
+			       (unsigned long long)xcomp_bv, (unsigned long long)l->mask);
 	if (xstate_bv & ~(xcomp_bv & ~XCOMP_COMPACT) & ~3ull)
 		return err_set(-EINVAL, "XSTATE_BV 0x%llx has components XCOMP_BV 0x%llx lacks",
 			       (unsigned long long)xstate_bv, (unsigned long long)xcomp_bv);
@@ -295,8 +296,8 @@ static int vcpu_cpuid_table(struct engine_vcpu *v, struct kvm_cpuid2 **out)
  * CPUID.EAX is higher than the maximum input value..."); AMD-compatible
  * guests read zeros. (*fn) becomes the leaf actually used.
  */
-static const struct kvm_cpuid_entry2 *cpuid_out_of_range(const struct kvm_cpuid2 *t,
-							 uint32_t *fn, uint32_t idx)
+static const struct kvm_cpuid_entry2 *cpuid_out_of_range(const struct kvm_cpuid2 *t, uint32_t *fn,
+							 uint32_t idx)
 {
 	const struct kvm_cpuid_entry2 *basic = cpuid_find(t, 0, 0), *cls;
 	uint32_t f = *fn;
@@ -356,7 +357,7 @@ int kvm_vcpu_get_cpuid(struct engine_vcpu *v, uint32_t eax, uint32_t ecx, WHV_CP
 
 /* Where an exit kind the run loop counts goes in WHV_PROCESSOR_ACTIVITY_COUNTERS; NULL: nowhere. */
 static WHV_PROCESSOR_INTERCEPT_COUNTER *intercept_of(WHV_PROCESSOR_ACTIVITY_COUNTERS *c,
-						    enum kvm_stat_kind k)
+						     enum kvm_stat_kind k)
 {
 	switch (k) {
 	case KST_IO: return &c->IoInstructions;
@@ -414,17 +415,10 @@ int kvm_vcpu_get_counters(struct engine_vcpu *v, WHV_PROCESSOR_COUNTER_SET set, 
 	 * counts none of them per vCPU in a way this host keeps (its binary
 	 * stats stay 0 here: kvm-platform-facts §9): the sets are all zero.
 	 */
-	case WHvProcessorCounterSetEvents:
-		need = sizeof(u.events);
-		break;
-	case WHvProcessorCounterSetApic:
-		need = sizeof(u.apic);
-		break;
-	case WHvProcessorCounterSetSyntheticFeatures:
-		need = sizeof(u.synthetic);
-		break;
-	default:
-		return err_set(-EINVAL, "unknown processor counter set %d", (int)set);
+	case WHvProcessorCounterSetEvents: need = sizeof(u.events); break;
+	case WHvProcessorCounterSetApic: need = sizeof(u.apic); break;
+	case WHvProcessorCounterSetSyntheticFeatures: need = sizeof(u.synthetic); break;
+	default: return err_set(-EINVAL, "unknown processor counter set %d", (int)set);
 	}
 	*written = need;
 	if (!buf || size < need)
@@ -496,7 +490,7 @@ int kvm_vcpu_translate_gva(struct engine_vcpu *v, uint64_t gva, uint32_t flags,
 struct time_freeze {
 	struct engine_vm *vm;
 	uint32_t n;
-	uint64_t *tsc;                 /* by VP index */
+	uint64_t *tsc; /* by VP index */
 	bool *have;
 };
 
@@ -589,7 +583,7 @@ int kvm_vm_suspend_time(struct engine_vm *vm)
 
 	pthread_mutex_lock(&freeze_lock);
 	if (freeze_find(vm))
-		goto out;               /* already suspended: time stays where it stopped */
+		goto out; /* already suspended: time stays where it stopped */
 	f.tsc = calloc(f.n, sizeof(*f.tsc));
 	f.have = calloc(f.n, sizeof(*f.have));
 	grown = realloc(frozen, (nfrozen + 1) * sizeof(*frozen));

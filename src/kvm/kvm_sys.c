@@ -80,7 +80,7 @@ static void host_probe(void)
 	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(host_error, sizeof(host_error), "/dev/kvm: %s", strerror(errno));
-		host_status = 1;  /* not present: capabilities say so, not an error */
+		host_status = 1; /* not present: capabilities say so, not an error */
 		return;
 	}
 	if (ioctl(fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
@@ -88,9 +88,10 @@ static void host_probe(void)
 		goto fail;
 	}
 	/* The run loop stands on these (api.rst: KVM_CAP_SYNC_REGS, KVM_CAP_IMMEDIATE_EXIT). */
-	if ((check_ext(fd, KVM_CAP_SYNC_REGS) & (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS |
-	    KVM_SYNC_X86_EVENTS)) != (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS |
-	    KVM_SYNC_X86_EVENTS) || !check_ext(fd, KVM_CAP_IMMEDIATE_EXIT)) {
+	if ((check_ext(fd, KVM_CAP_SYNC_REGS) &
+	     (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS | KVM_SYNC_X86_EVENTS)) !=
+		    (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS | KVM_SYNC_X86_EVENTS) ||
+	    !check_ext(fd, KVM_CAP_IMMEDIATE_EXIT)) {
 		snprintf(host_error, sizeof(host_error),
 			 "/dev/kvm lacks KVM_CAP_SYNC_REGS or KVM_CAP_IMMEDIATE_EXIT");
 		goto fail;
@@ -98,7 +99,8 @@ static void host_probe(void)
 	host.run_size = ioctl(fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	host.cpuid = supported_cpuid(fd);
 	if (host.run_size <= 0 || !host.cpuid) {
-		snprintf(host_error, sizeof(host_error), "/dev/kvm: KVM_GET_SUPPORTED_CPUID failed");
+		snprintf(host_error, sizeof(host_error),
+			 "/dev/kvm: KVM_GET_SUPPORTED_CPUID failed");
 		goto fail;
 	}
 	host.sys_fd = fd;
@@ -142,9 +144,9 @@ static void host_probe(void)
 	if (!c->max_regions)
 		c->max_regions = 32;
 	e = cpuid_find(host.cpuid, 0, 0);
-	if (e && e->ebx == 0x756e6547)          /* "Genu" */
+	if (e && e->ebx == 0x756e6547) /* "Genu" */
 		c->processor_vendor = WHvProcessorVendorIntel;
-	else if (e && e->ebx == 0x68747541)     /* "Auth" */
+	else if (e && e->ebx == 0x68747541) /* "Auth" */
 		c->processor_vendor = WHvProcessorVendorAmd;
 	else
 		c->processor_vendor = WHvProcessorVendorHygon;
@@ -236,7 +238,8 @@ static int flavour_probe(struct kvm_host *h)
 	else if (regs.rip == 2)
 		h->flavour = KVM_FLAVOUR_AFTER;
 	else {
-		rc = err_set(-EIO, "flavour probe: RIP %llu after OUT", (unsigned long long)regs.rip);
+		rc = err_set(-EIO, "flavour probe: RIP %llu after OUT",
+			     (unsigned long long)regs.rip);
 		goto out;
 	}
 	khz = ioctl(cpu, KVM_GET_TSC_KHZ, 0);
@@ -277,9 +280,9 @@ static int kvm_host_caps(struct engine_caps *caps)
 	memset(caps, 0, sizeof(*caps));
 	if (!h) {
 		err_clear();
-		return 0;  /* no /dev/kvm: HypervisorPresent = FALSE, not a failure */
+		return 0; /* no /dev/kvm: HypervisorPresent = FALSE, not a failure */
 	}
-	rc = kvm_host_flavour(h, &f);   /* also learns the TSC frequency */
+	rc = kvm_host_flavour(h, &f); /* also learns the TSC frequency */
 	if (rc)
 		return rc;
 	*caps = h->caps;

@@ -9,9 +9,9 @@
 #include "kvm.h"
 #include "kvm_regs.h"
 
-#define SYNC_ALL (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS | KVM_SYNC_X86_EVENTS)
-#define DR6_INIT 0xFFFF0FF0ull
-#define DR7_INIT 0x400ull
+#define SYNC_ALL	   (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS | KVM_SYNC_X86_EVENTS)
+#define DR6_INIT	   0xFFFF0FF0ull
+#define DR7_INIT	   0x400ull
 #define MSR_IA32_TSC_INDEX 0x10
 
 int kvm_vcpu_ioctl(struct engine_vcpu *v, unsigned long req, void *arg, const char *what)
@@ -138,8 +138,9 @@ int kvm_vcpu_reset(struct engine_vcpu *v)
 	struct kvm_xcrs x;
 	/* With an in-kernel LAPIC, APs wait for INIT/SIPI, as KVM creates them. */
 	struct kvm_mp_state mp = {
-		.mp_state = (v->index && v->vm->cfg.lapic_mode != WHvX64LocalApicEmulationModeNone) ?
-			    KVM_MP_STATE_UNINITIALIZED : KVM_MP_STATE_RUNNABLE,
+		.mp_state = (v->index && v->vm->cfg.lapic_mode != WHvX64LocalApicEmulationModeNone)
+				    ? KVM_MP_STATE_UNINITIALIZED
+				    : KVM_MP_STATE_RUNNABLE,
 	};
 	int rc;
 
@@ -377,8 +378,7 @@ static int vcpu_load_msrs(struct engine_vcpu *v, const WHV_REGISTER_NAME *names,
 }
 
 /* Which non-sync blocks a list of names needs; OE_* status for bad names. */
-static int names_scan(const WHV_REGISTER_NAME *names, uint32_t count, unsigned *need,
-		      bool *msrs)
+static int names_scan(const WHV_REGISTER_NAME *names, uint32_t count, unsigned *need, bool *msrs)
 {
 	uint32_t i, idx;
 
@@ -417,9 +417,15 @@ static struct kvm_state_view vcpu_view(struct engine_vcpu *v, struct kvm_sync_re
 				       struct kvm_xcrs *x, struct kvm_mp_state *mp)
 {
 	struct kvm_state_view st = {
-		.regs = &sync->regs, .sregs = &sync->sregs, .events = &sync->events,
-		.fpu = fpu, .dregs = d, .xcrs = x, .mp = mp,
-		.vp_index = v->index, .mxcsr_mask = v->vm->host->mxcsr_mask,
+		.regs = &sync->regs,
+		.sregs = &sync->sregs,
+		.events = &sync->events,
+		.fpu = fpu,
+		.dregs = d,
+		.xcrs = x,
+		.mp = mp,
+		.vp_index = v->index,
+		.mxcsr_mask = v->vm->host->mxcsr_mask,
 	};
 	return st;
 }
@@ -542,9 +548,10 @@ int kvm_vcpu_set_regs(struct engine_vcpu *v, const WHV_REGISTER_NAME *names, uin
 			}
 			return err_set(-EINVAL, "register 0x%x cannot be written here%s",
 				       (unsigned)names[i],
-				       names[i] == WHvX64RegisterDeliverabilityNotifications ?
-				       " (only NMI and interrupt notifications are available)" :
-				       " (read-only)");
+				       names[i] == WHvX64RegisterDeliverabilityNotifications
+					       ? " (only NMI and interrupt notifications are "
+						 "available)"
+					       : " (read-only)");
 		case KB_MSR: {
 			uint32_t k;
 

@@ -51,8 +51,9 @@ int kvm_vm_create(const struct engine_vm_config *cfg, struct engine_vm **out)
 	if (rc)
 		goto fail;
 	/* The flavour probe measured the TSC rate; without it count in ticks of 1 ns. */
-	vm->tsc_ns_mult = h->caps.processor_clock_hz ?
-		(uint64_t)((1000000000ull << 32) / h->caps.processor_clock_hz) : 1ull << 32;
+	vm->tsc_ns_mult = h->caps.processor_clock_hz
+				  ? (uint64_t)((1000000000ull << 32) / h->caps.processor_clock_hz)
+				  : 1ull << 32;
 	vm->fd = ioctl(h->sys_fd, KVM_CREATE_VM, 0);
 	if (vm->fd < 0) {
 		rc = err_sys(-errno, "KVM_CREATE_VM");

@@ -9,20 +9,20 @@
  * point of view: same image, same loop, same number of exits per operation.
  */
 enum bench_case {
-	BENCH_OUT,		/* OUT exit, caller advances RIP */
-	BENCH_OUT_SYNC,		/* the same; raw KVM also syncs registers (diagnostic) */
-	BENCH_IN,		/* IN exit, caller supplies AL */
-	BENCH_MMIO_WRITE,	/* store to an unbacked GPA */
-	BENCH_MMIO_READ,	/* load from an unbacked GPA, caller supplies EAX */
-	BENCH_HLT,		/* HLT exit, plain re-entry */
-	BENCH_REGS,		/* OUT exit + read 24 registers + write RIP, RAX */
-	BENCH_LIFECYCLE,	/* create, map, VP, registers, run to first OUT, delete */
+	BENCH_OUT,	  /* OUT exit, caller advances RIP */
+	BENCH_OUT_SYNC,	  /* the same; raw KVM also syncs registers (diagnostic) */
+	BENCH_IN,	  /* IN exit, caller supplies AL */
+	BENCH_MMIO_WRITE, /* store to an unbacked GPA */
+	BENCH_MMIO_READ,  /* load from an unbacked GPA, caller supplies EAX */
+	BENCH_HLT,	  /* HLT exit, plain re-entry */
+	BENCH_REGS,	  /* OUT exit + read 24 registers + write RIP, RAX */
+	BENCH_LIFECYCLE,  /* create, map, VP, registers, run to first OUT, delete */
 	BENCH_CASE_COUNT
 };
 
 /* The value the host hands the guest for IN (AL) and MMIO reads (EAX). */
-#define BENCH_IN_VALUE		0x5a
-#define BENCH_MMIO_VALUE	0x1234abcdu
+#define BENCH_IN_VALUE	 0x5a
+#define BENCH_MMIO_VALUE 0x1234abcdu
 
 /*
  * What one block of operations produced. (ns) gets one sample per operation:

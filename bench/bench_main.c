@@ -28,7 +28,7 @@ struct bench_plan {
 	unsigned int rounds;
 	unsigned int block;
 	unsigned int warmup;
-	double max_ratio;	/* the target, or 0 when the case has none */
+	double max_ratio; /* the target, or 0 when the case has none */
 };
 
 /*
@@ -60,7 +60,7 @@ static const struct bench_plan bench_plans[] = {
 #define BENCH_PLAN_COUNT (sizeof(bench_plans) / sizeof(bench_plans[0]))
 
 struct bench_stats {
-	double p10, p50, p90;	/* microseconds */
+	double p10, p50, p90; /* microseconds */
 };
 
 /* What one case measured for one half. */
@@ -76,7 +76,7 @@ struct bench_side {
 
 struct bench_result {
 	const struct bench_plan *plan;
-	struct bench_side side[2];	/* 0 = ours, 1 = raw */
+	struct bench_side side[2]; /* 0 = ours, 1 = raw */
 	int ok;
 };
 
@@ -98,8 +98,8 @@ void *bench_guest_ram(void)
 {
 	void *ram;
 
-	ram = mmap(NULL, BENCH_RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		   -1, 0);
+	ram = mmap(NULL, BENCH_RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		   0);
 	if (ram == MAP_FAILED)
 		return NULL;
 	if (bench_guest_size > BENCH_RAM_SIZE - BENCH_PAYLOAD_BASE) {
@@ -240,8 +240,7 @@ static int bench_run_case(const struct bench_plan *plan, struct bench_result *re
 	for (k = 0; k < 2; k++) {
 		bench_summarise(res->side[k].ns, res->side[k].count, &res->side[k].all);
 		if (plan->c == BENCH_REGS)
-			bench_summarise(res->side[k].sub_ns, res->side[k].count,
-					&res->side[k].sub);
+			bench_summarise(res->side[k].sub_ns, res->side[k].count, &res->side[k].sub);
 	}
 	res->ok = 1;
 	return 0;
@@ -299,9 +298,9 @@ static void bench_print_csv(const struct bench_result *res, unsigned int n)
 			const struct bench_stats *b = part ? &w->sub : &w->all;
 			size_t len = strcspn(r->plan->label, " ");
 
-			printf("csv,%.*s%s,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.4f,%.3f,%.3f\n", (int)len,
-			       r->plan->label, part ? "-regs" : "", a->p50, a->p10, a->p90, b->p50,
-			       b->p10, b->p90, b->p50 > 0 ? a->p50 / b->p50 : 0.0,
+			printf("csv,%.*s%s,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.4f,%.3f,%.3f\n",
+			       (int)len, r->plan->label, part ? "-regs" : "", a->p50, a->p10,
+			       a->p90, b->p50, b->p10, b->p90, b->p50 > 0 ? a->p50 / b->p50 : 0.0,
 			       bench_per_op(part ? o->sub_ioctls : o->ioctls, o->count),
 			       bench_per_op(part ? w->sub_ioctls : w->ioctls, w->count));
 		}
@@ -335,8 +334,8 @@ static int bench_verdict(const char *what, double value, double limit, int decim
 {
 	int met = value <= limit;
 
-	printf("target: %-52s %.*f (limit %.*f) -> %s\n", what, decimals, value, decimals,
-	       limit, met ? "target met" : "target missed");
+	printf("target: %-52s %.*f (limit %.*f) -> %s\n", what, decimals, value, decimals, limit,
+	       met ? "target met" : "target missed");
 	return met;
 }
 
@@ -476,8 +475,10 @@ int main(int argc, char **argv)
 	if (csv)
 		bench_print_csv(res, n);
 	printf("\n%s; %u case(s) failed\n",
-	       !seen ? "no target in the cases run" :
-	       missed ? "some targets missed" : "all targets met", failed);
+	       !seen	? "no target in the cases run"
+	       : missed ? "some targets missed"
+			: "all targets met",
+	       failed);
 	for (i = 0; i < n; i++)
 		bench_free_result(&res[i]);
 	return failed ? 1 : 0;

@@ -31,15 +31,15 @@ struct raw_vm {
 	int vm_fd;
 	int vcpu_fd;
 	struct kvm_run *run;
-	uint64_t ioctls;	/* vCPU-fd ioctls issued, like openwhp_ioctl_count() */
+	uint64_t ioctls; /* vCPU-fd ioctls issued, like openwhp_ioctl_count() */
 };
 
 struct raw_state {
 	enum bench_case c;
 	struct raw_vm vm;
 	void *ram;
-	unsigned int runs;	/* exits taken so far (exit cases) */
-	uint64_t sink;		/* consumes register reads so they are not optimised away */
+	unsigned int runs; /* exits taken so far (exit cases) */
+	uint64_t sink;	   /* consumes register reads so they are not optimised away */
 };
 
 /* raw_vcpu_ioctl: an ioctl on the vCPU fd, counted. */
@@ -254,12 +254,8 @@ static int raw_check_exit(const struct kvm_run *run, enum bench_case c)
 		ok = run->exit_reason == KVM_EXIT_MMIO && run->mmio.phys_addr == BENCH_MMIO_GPA &&
 		     run->mmio.len == 4 && run->mmio.is_write == (c == BENCH_MMIO_WRITE);
 		break;
-	case BENCH_HLT:
-		ok = run->exit_reason == KVM_EXIT_HLT;
-		break;
-	default:
-		ok = 0;
-		break;
+	case BENCH_HLT: ok = run->exit_reason == KVM_EXIT_HLT; break;
+	default: ok = 0; break;
 	}
 	if (ok)
 		return 0;
@@ -319,7 +315,7 @@ static void raw_supply(struct kvm_run *run, enum bench_case c)
 	else if (c == BENCH_MMIO_READ)
 		memcpy(run->mmio.data, &v, sizeof(v));
 	else if (c == BENCH_OUT_SYNC)
-		run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;	/* "RIP written" */
+		run->kvm_dirty_regs |= KVM_SYNC_X86_REGS; /* "RIP written" */
 }
 
 /*
@@ -336,11 +332,10 @@ static void raw_regs_access(struct raw_state *st)
 	const struct kvm_sregs *sr = &run->s.regs.sregs;
 	uint64_t sum;
 
-	sum = r.rax ^ r.rbx ^ r.rcx ^ r.rdx ^ r.rsi ^ r.rdi ^ r.rsp ^ r.rbp ^
-	      r.r8 ^ r.r9 ^ r.r10 ^ r.r11 ^ r.r12 ^ r.r13 ^ r.r14 ^ r.r15 ^
-	      r.rip ^ r.rflags;
-	sum ^= sr->cs.base ^ sr->cs.selector ^ sr->ds.selector ^ sr->es.selector ^
-	       sr->ss.selector ^ sr->fs.base ^ sr->gs.base;
+	sum = r.rax ^ r.rbx ^ r.rcx ^ r.rdx ^ r.rsi ^ r.rdi ^ r.rsp ^ r.rbp ^ r.r8 ^ r.r9 ^ r.r10 ^
+	      r.r11 ^ r.r12 ^ r.r13 ^ r.r14 ^ r.r15 ^ r.rip ^ r.rflags;
+	sum ^= sr->cs.base ^ sr->cs.selector ^ sr->ds.selector ^ sr->es.selector ^ sr->ss.selector ^
+	       sr->fs.base ^ sr->gs.base;
 	st->sink += sum;
 	run->s.regs.regs.rax = st->runs;
 	run->s.regs.regs.rip = r.rip;
@@ -446,8 +441,8 @@ static int raw_verify(struct raw_state *st)
 		return 0;
 	if (st->c == BENCH_MMIO_READ && (uint32_t)r.rax == BENCH_MMIO_VALUE)
 		return 0;
-	fprintf(stderr, "raw kvm: case %d: guest RAX 0x%llx lacks the supplied value\n",
-		(int)st->c, (unsigned long long)r.rax);
+	fprintf(stderr, "raw kvm: case %d: guest RAX 0x%llx lacks the supplied value\n", (int)st->c,
+		(unsigned long long)r.rax);
 	return -EIO;
 }
 

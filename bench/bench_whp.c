@@ -23,9 +23,9 @@ struct whp_state {
 	WHV_PARTITION_HANDLE part;
 	int vp_created;
 	void *ram;
-	unsigned int runs;	/* exits taken so far (exit cases) */
-	unsigned int rip_mismatch;	/* BENCH_REGS: RIP read != VpContext.Rip */
-	uint64_t sink;		/* consumes register reads */
+	unsigned int runs;	   /* exits taken so far (exit cases) */
+	unsigned int rip_mismatch; /* BENCH_REGS: RIP read != VpContext.Rip */
+	uint64_t sink;		   /* consumes register reads */
 };
 
 static int whp_fail(const char *what, HRESULT hr)
@@ -37,17 +37,16 @@ static int whp_fail(const char *what, HRESULT hr)
 
 /* The registers of case 5: RAX..R15, RIP, RFLAGS and the six segments. */
 static const WHV_REGISTER_NAME whp_regs_read[] = {
-	WHvX64RegisterRax, WHvX64RegisterRcx, WHvX64RegisterRdx, WHvX64RegisterRbx,
-	WHvX64RegisterRsp, WHvX64RegisterRbp, WHvX64RegisterRsi, WHvX64RegisterRdi,
-	WHvX64RegisterR8, WHvX64RegisterR9, WHvX64RegisterR10, WHvX64RegisterR11,
-	WHvX64RegisterR12, WHvX64RegisterR13, WHvX64RegisterR14, WHvX64RegisterR15,
-	WHvX64RegisterRip, WHvX64RegisterRflags,
-	WHvX64RegisterEs, WHvX64RegisterCs, WHvX64RegisterSs, WHvX64RegisterDs,
-	WHvX64RegisterFs, WHvX64RegisterGs,
+	WHvX64RegisterRax, WHvX64RegisterRcx,	 WHvX64RegisterRdx, WHvX64RegisterRbx,
+	WHvX64RegisterRsp, WHvX64RegisterRbp,	 WHvX64RegisterRsi, WHvX64RegisterRdi,
+	WHvX64RegisterR8,  WHvX64RegisterR9,	 WHvX64RegisterR10, WHvX64RegisterR11,
+	WHvX64RegisterR12, WHvX64RegisterR13,	 WHvX64RegisterR14, WHvX64RegisterR15,
+	WHvX64RegisterRip, WHvX64RegisterRflags, WHvX64RegisterEs,  WHvX64RegisterCs,
+	WHvX64RegisterSs,  WHvX64RegisterDs,	 WHvX64RegisterFs,  WHvX64RegisterGs,
 };
 
 #define WHP_NREGS_READ (sizeof(whp_regs_read) / sizeof(whp_regs_read[0]))
-#define WHP_IDX_RIP 16
+#define WHP_IDX_RIP    16
 
 _Static_assert(WHP_NREGS_READ == 24, "case 5 reads 24 registers");
 
@@ -73,9 +72,9 @@ static void whp_segment(WHV_REGISTER_VALUE *v, UINT16 sel, UINT16 type, int code
 static int whp_set_long_mode(struct whp_state *st, uint64_t rip)
 {
 	static const WHV_REGISTER_NAME names[] = {
-		WHvX64RegisterCr0, WHvX64RegisterCr3, WHvX64RegisterCr4, WHvX64RegisterEfer,
-		WHvX64RegisterCs, WHvX64RegisterDs, WHvX64RegisterEs, WHvX64RegisterSs,
-		WHvX64RegisterFs, WHvX64RegisterGs, WHvX64RegisterTr, WHvX64RegisterGdtr,
+		WHvX64RegisterCr0, WHvX64RegisterCr3, WHvX64RegisterCr4,    WHvX64RegisterEfer,
+		WHvX64RegisterCs,  WHvX64RegisterDs,  WHvX64RegisterEs,	    WHvX64RegisterSs,
+		WHvX64RegisterFs,  WHvX64RegisterGs,  WHvX64RegisterTr,	    WHvX64RegisterGdtr,
 		WHvX64RegisterRip, WHvX64RegisterRsp, WHvX64RegisterRflags,
 	};
 	WHV_REGISTER_VALUE v[sizeof(names) / sizeof(names[0])];
@@ -146,7 +145,7 @@ static int whp_partition_open(struct whp_state *st, uint64_t rip)
 	}
 	hr = WHvMapGpaRange(st->part, st->ram, 0, BENCH_RAM_SIZE,
 			    WHvMapGpaRangeFlagRead | WHvMapGpaRangeFlagWrite |
-			    WHvMapGpaRangeFlagExecute);
+				    WHvMapGpaRangeFlagExecute);
 	if (FAILED(hr)) {
 		err = whp_fail("WHvMapGpaRange", hr);
 		goto fail;
@@ -190,12 +189,8 @@ static int whp_check_exit(const WHV_RUN_VP_EXIT_CONTEXT *x, enum bench_case c)
 		     mem->AccessInfo.AccessType ==
 			     (c == BENCH_MMIO_WRITE ? WHvMemoryAccessWrite : WHvMemoryAccessRead);
 		break;
-	case BENCH_HLT:
-		ok = x->ExitReason == WHvRunVpExitReasonX64Halt;
-		break;
-	default:
-		ok = 0;
-		break;
+	case BENCH_HLT: ok = x->ExitReason == WHvRunVpExitReasonX64Halt; break;
+	default: ok = 0; break;
 	}
 	if (!ok) {
 		fprintf(stderr, "whp: case %d: unexpected exit reason 0x%x\n", (int)c,

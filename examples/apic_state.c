@@ -14,8 +14,7 @@ int main(void)
 	EXAMPLE_CHECK(WHvCreatePartition(&partition));
 	memset(&prop, 0, sizeof(prop));
 	prop.ProcessorCount = 1;
-	EXAMPLE_CHECK(WHvSetPartitionProperty(partition,
-					      WHvPartitionPropertyCodeProcessorCount,
+	EXAMPLE_CHECK(WHvSetPartitionProperty(partition, WHvPartitionPropertyCodeProcessorCount,
 					      &prop, sizeof(prop)));
 	memset(&prop, 0, sizeof(prop));
 	prop.LocalApicEmulationMode = WHvX64LocalApicEmulationModeXApic;
@@ -31,25 +30,24 @@ int main(void)
 
 	/* Get APIC state: the xAPIC register page, truncated to what was written. */
 	memset(buffer, 0, sizeof(buffer));
-	hr = WHvGetVirtualProcessorInterruptControllerState2(partition, 0, buffer,
-							     sizeof(buffer),
+	hr = WHvGetVirtualProcessorInterruptControllerState2(partition, 0, buffer, sizeof(buffer),
 							     &bytes_written);
 	printf("WHvGetVirtualProcessorInterruptControllerState2: HRESULT 0x%08x, "
-	       "%u bytes\n", (unsigned int)hr, (unsigned int)bytes_written);
+	       "%u bytes\n",
+	       (unsigned int)hr, (unsigned int)bytes_written);
 	if (FAILED(hr)) {
 		printf("  %s\n", openwhp_last_error());
 		return 1;
 	}
 	if (bytes_written >= 0x34)
 		printf("APIC ID register (offset 0x20): 0x%08x, version (0x30): 0x%08x\n",
-		       (unsigned int)(buffer[0x20] | buffer[0x21] << 8 |
-				      buffer[0x22] << 16 | (unsigned int)buffer[0x23] << 24),
-		       (unsigned int)(buffer[0x30] | buffer[0x31] << 8 |
-				      buffer[0x32] << 16 | (unsigned int)buffer[0x33] << 24));
+		       (unsigned int)(buffer[0x20] | buffer[0x21] << 8 | buffer[0x22] << 16 |
+				      (unsigned int)buffer[0x23] << 24),
+		       (unsigned int)(buffer[0x30] | buffer[0x31] << 8 | buffer[0x32] << 16 |
+				      (unsigned int)buffer[0x33] << 24));
 
 	/* Set APIC state: write the page back unchanged. */
-	hr = WHvSetVirtualProcessorInterruptControllerState2(partition, 0, buffer,
-							     bytes_written);
+	hr = WHvSetVirtualProcessorInterruptControllerState2(partition, 0, buffer, bytes_written);
 	printf("WHvSetVirtualProcessorInterruptControllerState2: HRESULT 0x%08x\n",
 	       (unsigned int)hr);
 	if (FAILED(hr)) {

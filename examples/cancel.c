@@ -46,8 +46,7 @@ int main(void)
 	EXAMPLE_CHECK(WHvRunVirtualProcessor(partition, 0, &exit_ctx, sizeof(exit_ctx)));
 	thrd_join(canceler, &canceler_result);
 
-	printf("run returned: exit reason 0x%x, RIP 0x%llx\n",
-	       (unsigned int)exit_ctx.ExitReason,
+	printf("run returned: exit reason 0x%x, RIP 0x%llx\n", (unsigned int)exit_ctx.ExitReason,
 	       (unsigned long long)exit_ctx.VpContext.Rip);
 	if (canceler_result != 0 || exit_ctx.ExitReason != WHvRunVpExitReasonCanceled) {
 		fprintf(stderr, "expected WHvRunVpExitReasonCanceled (0x%x)\n",

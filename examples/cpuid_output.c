@@ -14,8 +14,7 @@ int main(void)
 
 	memset(&out, 0, sizeof(out));
 	hr = WHvGetVirtualProcessorCpuidOutput(partition, 0, 0, 0, &out);
-	printf("WHvGetVirtualProcessorCpuidOutput(0, 0): HRESULT 0x%08x\n",
-	       (unsigned int)hr);
+	printf("WHvGetVirtualProcessorCpuidOutput(0, 0): HRESULT 0x%08x\n", (unsigned int)hr);
 	if (FAILED(hr)) {
 		printf("  %s\n", openwhp_last_error());
 		return 1;

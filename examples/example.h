@@ -19,15 +19,14 @@
 #define EXAMPLE_SKIP 77
 
 /* Print a failed call with its HRESULT and the library's detail, then stop. */
-#define EXAMPLE_CHECK(call)							\
-	do {									\
-		HRESULT example_hr_ = (call);					\
-		if (FAILED(example_hr_)) {					\
-			fprintf(stderr, "%s failed: HRESULT 0x%08x (%s)\n",	\
-				#call, (unsigned int)example_hr_,		\
-				openwhp_last_error());				\
-			exit(1);						\
-		}								\
+#define EXAMPLE_CHECK(call)                                                        \
+	do {                                                                       \
+		HRESULT example_hr_ = (call);                                      \
+		if (FAILED(example_hr_)) {                                         \
+			fprintf(stderr, "%s failed: HRESULT 0x%08x (%s)\n", #call, \
+				(unsigned int)example_hr_, openwhp_last_error());  \
+			exit(1);                                                   \
+		}                                                                  \
 	} while (0)
 
 /*
@@ -48,11 +47,11 @@ static inline void example_require_hypervisor(void)
 	}
 	fclose(dev);
 	memset(&cap, 0, sizeof(cap));
-	EXAMPLE_CHECK(WHvGetCapability(WHvCapabilityCodeHypervisorPresent, &cap,
-				       sizeof(cap), &written));
+	EXAMPLE_CHECK(
+		WHvGetCapability(WHvCapabilityCodeHypervisorPresent, &cap, sizeof(cap), &written));
 	if (!cap.HypervisorPresent) {
 		fprintf(stderr, "/dev/kvm exists but WHvGetCapability says no "
-			"hypervisor is present\n");
+				"hypervisor is present\n");
 		exit(1);
 	}
 }
@@ -66,8 +65,7 @@ static inline WHV_PARTITION_HANDLE example_create_partition(UINT32 processors)
 	EXAMPLE_CHECK(WHvCreatePartition(&partition));
 	memset(&prop, 0, sizeof(prop));
 	prop.ProcessorCount = processors;
-	EXAMPLE_CHECK(WHvSetPartitionProperty(partition,
-					      WHvPartitionPropertyCodeProcessorCount,
+	EXAMPLE_CHECK(WHvSetPartitionProperty(partition, WHvPartitionPropertyCodeProcessorCount,
 					      &prop, sizeof(prop)));
 	EXAMPLE_CHECK(WHvSetupPartition(partition));
 	return partition;
@@ -78,8 +76,8 @@ static inline WHV_PARTITION_HANDLE example_create_partition(UINT32 processors)
  * and map it at guest-physical (gpa), readable, writable and executable.
  * The memory is returned so the host can load code and inspect results.
  */
-static inline unsigned char *example_map_ram(WHV_PARTITION_HANDLE partition,
-					     UINT64 gpa, size_t size)
+static inline unsigned char *example_map_ram(WHV_PARTITION_HANDLE partition, UINT64 gpa,
+					     size_t size)
 {
 	unsigned char *mem = aligned_alloc(4096, size);
 
@@ -90,7 +88,7 @@ static inline unsigned char *example_map_ram(WHV_PARTITION_HANDLE partition,
 	memset(mem, 0, size);
 	EXAMPLE_CHECK(WHvMapGpaRange(partition, mem, gpa, size,
 				     WHvMapGpaRangeFlagRead | WHvMapGpaRangeFlagWrite |
-				     WHvMapGpaRangeFlagExecute));
+					     WHvMapGpaRangeFlagExecute));
 	return mem;
 }
 
@@ -98,8 +96,7 @@ static inline unsigned char *example_map_ram(WHV_PARTITION_HANDLE partition,
  * example_set_real_mode_cs: put VP (vp) in real mode at CS = 0 (base 0) and
  * IP = (ip), so code loaded at guest-physical (ip) runs.
  */
-static inline void example_set_real_mode_cs(WHV_PARTITION_HANDLE partition,
-					    UINT32 vp, UINT64 ip)
+static inline void example_set_real_mode_cs(WHV_PARTITION_HANDLE partition, UINT32 vp, UINT64 ip)
 {
 	const WHV_REGISTER_NAME names[2] = { WHvX64RegisterCs, WHvX64RegisterRip };
 	WHV_REGISTER_VALUE values[2];
@@ -108,7 +105,7 @@ static inline void example_set_real_mode_cs(WHV_PARTITION_HANDLE partition,
 	values[0].Segment.Base = 0;
 	values[0].Segment.Limit = 0xffff;
 	values[0].Segment.Selector = 0;
-	values[0].Segment.Attributes = 0x9b;	/* present, code, readable */
+	values[0].Segment.Attributes = 0x9b; /* present, code, readable */
 	values[1].Reg64 = ip;
 	EXAMPLE_CHECK(WHvSetVirtualProcessorRegisters(partition, vp, names, 2, values));
 }

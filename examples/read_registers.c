@@ -4,12 +4,8 @@
 int main(void)
 {
 	static const WHV_REGISTER_NAME register_names[] = {
-		WHvX64RegisterRip,
-		WHvX64RegisterRsp,
-		WHvX64RegisterRflags,
-		WHvX64RegisterCr0,
-		WHvX64RegisterCr3,
-		WHvX64RegisterCs,
+		WHvX64RegisterRip, WHvX64RegisterRsp, WHvX64RegisterRflags,
+		WHvX64RegisterCr0, WHvX64RegisterCr3, WHvX64RegisterCs,
 	};
 	WHV_REGISTER_VALUE register_values[6];
 	WHV_PARTITION_HANDLE partition;
@@ -21,8 +17,8 @@ int main(void)
 	EXAMPLE_CHECK(WHvCreateVirtualProcessor(partition, 0, 0));
 
 	memset(register_values, 0, sizeof(register_values));
-	EXAMPLE_CHECK(WHvGetVirtualProcessorRegisters(partition, 0, register_names, 6,
-						      register_values));
+	EXAMPLE_CHECK(
+		WHvGetVirtualProcessorRegisters(partition, 0, register_names, 6, register_values));
 	rip = register_values[0].Reg64;
 	rsp = register_values[1].Reg64;
 	rflags = register_values[2].Reg64;
@@ -30,14 +26,11 @@ int main(void)
 	cr3 = register_values[4].Reg64;
 	cs = register_values[5].Segment;
 
-	printf("RIP: 0x%llx, RSP: 0x%llx\n", (unsigned long long)rip,
-	       (unsigned long long)rsp);
-	printf("RFLAGS: 0x%llx, CR0: 0x%llx, CR3: 0x%llx\n",
-	       (unsigned long long)rflags, (unsigned long long)cr0,
-	       (unsigned long long)cr3);
-	printf("CS: selector 0x%04x base 0x%llx limit 0x%x attributes 0x%04x\n",
-	       cs.Selector, (unsigned long long)cs.Base, (unsigned int)cs.Limit,
-	       cs.Attributes);
+	printf("RIP: 0x%llx, RSP: 0x%llx\n", (unsigned long long)rip, (unsigned long long)rsp);
+	printf("RFLAGS: 0x%llx, CR0: 0x%llx, CR3: 0x%llx\n", (unsigned long long)rflags,
+	       (unsigned long long)cr0, (unsigned long long)cr3);
+	printf("CS: selector 0x%04x base 0x%llx limit 0x%x attributes 0x%04x\n", cs.Selector,
+	       (unsigned long long)cs.Base, (unsigned int)cs.Limit, cs.Attributes);
 
 	/*
 	 * A new WHP VP is in the x86 reset state, in real mode at F000:FFF0
@@ -49,8 +42,7 @@ int main(void)
 		fprintf(stderr, "not the reset state a new VP must have\n");
 		return 1;
 	}
-	printf("reset state: first instruction at 0x%llx\n",
-	       (unsigned long long)(cs.Base + rip));
+	printf("reset state: first instruction at 0x%llx\n", (unsigned long long)(cs.Base + rip));
 	EXAMPLE_CHECK(WHvDeleteVirtualProcessor(partition, 0));
 	EXAMPLE_CHECK(WHvDeletePartition(partition));
 	return 0;

@@ -1,17 +1,17 @@
 /* run_loop.c: VP guide "Basic Run Loop": run to HLT, handling port I/O and memory exits. */
 #include "example.h"
 
-#define RAM_SIZE   0x10000	/* GPA 0-64 KiB; the guest also touches 0x20000 */
-#define CODE_GPA   0x1000
-#define LAZY_GPA   0x20000
-#define PORT_COM1  0x3f8
-#define PORT_LSR   0x3fd
+#define RAM_SIZE  0x10000 /* GPA 0-64 KiB; the guest also touches 0x20000 */
+#define CODE_GPA  0x1000
+#define LAZY_GPA  0x20000
+#define PORT_COM1 0x3f8
+#define PORT_LSR  0x3fd
 
 extern const unsigned char example_guest_run_loop[];
 extern const unsigned int example_guest_run_loop_size;
 
 static WHV_PARTITION_HANDLE partition;
-static unsigned char *lazy_page;	/* mapped on the first access */
+static unsigned char *lazy_page; /* mapped on the first access */
 
 /*
  * Port I/O: the hypervisor did not execute the instruction. Emulate it and
@@ -31,9 +31,8 @@ static void handle_io_port(const WHV_RUN_VP_EXIT_CONTEXT *exit_ctx)
 
 		printf("IN port 0x%x -> 0x%02x\n", io->PortNumber, data);
 		memset(&value, 0, sizeof(value));
-		value.Reg64 = (io->Rax & ~0xffull) | data;	/* 1-byte IN: AL only */
-		EXAMPLE_CHECK(WHvSetVirtualProcessorRegisters(partition, 0, &name, 1,
-							      &value));
+		value.Reg64 = (io->Rax & ~0xffull) | data; /* 1-byte IN: AL only */
+		EXAMPLE_CHECK(WHvSetVirtualProcessorRegisters(partition, 0, &name, 1, &value));
 	}
 	example_skip_instruction(partition, 0, exit_ctx);
 }
@@ -72,8 +71,7 @@ int main(void)
 
 	for (;;) {
 		memset(&exit_ctx, 0, sizeof(exit_ctx));
-		EXAMPLE_CHECK(WHvRunVirtualProcessor(partition, 0, &exit_ctx,
-						     sizeof(exit_ctx)));
+		EXAMPLE_CHECK(WHvRunVirtualProcessor(partition, 0, &exit_ctx, sizeof(exit_ctx)));
 		if (++exits > 100) {
 			fprintf(stderr, "too many exits: the guest is not progressing\n");
 			return 1;
@@ -88,16 +86,11 @@ int main(void)
 				return 1;
 			}
 			continue;
-		case WHvRunVpExitReasonX64IoPortAccess:
-			handle_io_port(&exit_ctx);
-			continue;
+		case WHvRunVpExitReasonX64IoPortAccess: handle_io_port(&exit_ctx); continue;
 		case WHvRunVpExitReasonX64Halt:
-			printf("HLT at RIP 0x%llx\n",
-			       (unsigned long long)exit_ctx.VpContext.Rip);
+			printf("HLT at RIP 0x%llx\n", (unsigned long long)exit_ctx.VpContext.Rip);
 			break;
-		case WHvRunVpExitReasonCanceled:
-			printf("canceled\n");
-			break;
+		case WHvRunVpExitReasonCanceled: printf("canceled\n"); break;
 		default:
 			fprintf(stderr, "Unhandled exit: 0x%x\n",
 				(unsigned int)exit_ctx.ExitReason);
@@ -111,8 +104,7 @@ int main(void)
 		fprintf(stderr, "the guest's store did not land in the new page\n");
 		return 1;
 	}
-	printf("the guest stored 0x%02x at GPA 0x%x; %d exits\n", lazy_page[0],
-	       LAZY_GPA, exits);
+	printf("the guest stored 0x%02x at GPA 0x%x; %d exits\n", lazy_page[0], LAZY_GPA, exits);
 	EXAMPLE_CHECK(WHvDeleteVirtualProcessor(partition, 0));
 	EXAMPLE_CHECK(WHvDeletePartition(partition));
 	free(lazy_page);

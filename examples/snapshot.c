@@ -8,17 +8,16 @@ extern const unsigned char example_guest_snapshot[];
 extern const unsigned int example_guest_snapshot_size;
 
 #define RAM_SIZE (1u << 20)
-#define PAGES (RAM_SIZE / 4096)
+#define PAGES	 (RAM_SIZE / 4096)
 
 /* The VP state a snapshot carries: registers (one call) and the XSAVE area. */
 static const WHV_REGISTER_NAME names[] = {
-	WHvX64RegisterRax, WHvX64RegisterRcx, WHvX64RegisterRdx, WHvX64RegisterRbx,
-	WHvX64RegisterRsp, WHvX64RegisterRbp, WHvX64RegisterRsi, WHvX64RegisterRdi,
-	WHvX64RegisterRip, WHvX64RegisterRflags,
-	WHvX64RegisterEs, WHvX64RegisterCs, WHvX64RegisterSs, WHvX64RegisterDs,
-	WHvX64RegisterFs, WHvX64RegisterGs, WHvX64RegisterLdtr, WHvX64RegisterTr,
-	WHvX64RegisterIdtr, WHvX64RegisterGdtr,
-	WHvX64RegisterCr0, WHvX64RegisterCr3, WHvX64RegisterCr4, WHvX64RegisterEfer,
+	WHvX64RegisterRax,  WHvX64RegisterRcx,	  WHvX64RegisterRdx,  WHvX64RegisterRbx,
+	WHvX64RegisterRsp,  WHvX64RegisterRbp,	  WHvX64RegisterRsi,  WHvX64RegisterRdi,
+	WHvX64RegisterRip,  WHvX64RegisterRflags, WHvX64RegisterEs,   WHvX64RegisterCs,
+	WHvX64RegisterSs,   WHvX64RegisterDs,	  WHvX64RegisterFs,   WHvX64RegisterGs,
+	WHvX64RegisterLdtr, WHvX64RegisterTr,	  WHvX64RegisterIdtr, WHvX64RegisterGdtr,
+	WHvX64RegisterCr0,  WHvX64RegisterCr3,	  WHvX64RegisterCr4,  WHvX64RegisterEfer,
 };
 #define NNAMES (sizeof(names) / sizeof(names[0]))
 
@@ -26,14 +25,14 @@ struct snapshot {
 	WHV_REGISTER_VALUE regs[NNAMES];
 	unsigned char xsave[16384];
 	UINT32 xsave_size;
-	unsigned char *ram;   /* a full copy of guest memory */
+	unsigned char *ram; /* a full copy of guest memory */
 };
 
 static void vp_save(WHV_PARTITION_HANDLE p, struct snapshot *s)
 {
 	EXAMPLE_CHECK(WHvGetVirtualProcessorRegisters(p, 0, names, NNAMES, s->regs));
-	EXAMPLE_CHECK(WHvGetVirtualProcessorXsaveState(p, 0, s->xsave, sizeof(s->xsave),
-						       &s->xsave_size));
+	EXAMPLE_CHECK(
+		WHvGetVirtualProcessorXsaveState(p, 0, s->xsave, sizeof(s->xsave), &s->xsave_size));
 }
 
 static void vp_restore(WHV_PARTITION_HANDLE p, const struct snapshot *s)
@@ -65,9 +64,10 @@ static WHV_PARTITION_HANDLE machine(unsigned char *ram)
 	WHV_PARTITION_HANDLE p = example_create_partition(1);
 
 	/* TrackDirtyPages: WHvQueryGpaRangeDirtyBitmap reports the pages written. */
-	EXAMPLE_CHECK(WHvMapGpaRange(p, ram, 0, RAM_SIZE, WHvMapGpaRangeFlagRead |
-				     WHvMapGpaRangeFlagWrite | WHvMapGpaRangeFlagExecute |
-				     WHvMapGpaRangeFlagTrackDirtyPages));
+	EXAMPLE_CHECK(WHvMapGpaRange(p, ram, 0, RAM_SIZE,
+				     WHvMapGpaRangeFlagRead | WHvMapGpaRangeFlagWrite |
+					     WHvMapGpaRangeFlagExecute |
+					     WHvMapGpaRangeFlagTrackDirtyPages));
 	EXAMPLE_CHECK(WHvCreateVirtualProcessor(p, 0, 0));
 	return p;
 }

@@ -13,8 +13,8 @@ int main(void)
 	EXAMPLE_CHECK(WHvCreateVirtualProcessor(partition, 0, 0));
 
 	memset(&counters, 0, sizeof(counters));
-	hr = WHvGetVirtualProcessorCounters(partition, 0, WHvProcessorCounterSetRuntime,
-					    &counters, sizeof(counters), &bytes_written);
+	hr = WHvGetVirtualProcessorCounters(partition, 0, WHvProcessorCounterSetRuntime, &counters,
+					    sizeof(counters), &bytes_written);
 	printf("WHvGetVirtualProcessorCounters(Runtime): HRESULT 0x%08x, %u bytes\n",
 	       (unsigned int)hr, (unsigned int)bytes_written);
 	if (FAILED(hr)) {

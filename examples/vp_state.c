@@ -14,8 +14,7 @@ int main(void)
 
 	/* Get VP state: the buffer is truncated to what was written. */
 	memset(buffer, 0, sizeof(buffer));
-	hr = WHvGetVirtualProcessorState(partition, 0,
-					 WHvVirtualProcessorStateTypeXsaveState,
+	hr = WHvGetVirtualProcessorState(partition, 0, WHvVirtualProcessorStateTypeXsaveState,
 					 buffer, sizeof(buffer), &bytes_written);
 	printf("WHvGetVirtualProcessorState(XsaveState): HRESULT 0x%08x, %u bytes\n",
 	       (unsigned int)hr, (unsigned int)bytes_written);
@@ -25,11 +24,9 @@ int main(void)
 	}
 
 	/* Set VP state: write the same bytes back (the exact size is required). */
-	hr = WHvSetVirtualProcessorState(partition, 0,
-					 WHvVirtualProcessorStateTypeXsaveState,
+	hr = WHvSetVirtualProcessorState(partition, 0, WHvVirtualProcessorStateTypeXsaveState,
 					 buffer, bytes_written);
-	printf("WHvSetVirtualProcessorState(XsaveState): HRESULT 0x%08x\n",
-	       (unsigned int)hr);
+	printf("WHvSetVirtualProcessorState(XsaveState): HRESULT 0x%08x\n", (unsigned int)hr);
 	if (FAILED(hr)) {
 		printf("  %s\n", openwhp_last_error());
 		return 1;

@@ -1,14 +1,13 @@
 /* write_registers.c: VP guide "Writing Registers": set RIP/RSP, read back, run with them. */
 #include "example.h"
 
-#define NEW_RIP 0x2000		/* offset in the reset CS segment */
+#define NEW_RIP 0x2000 /* offset in the reset CS segment */
 #define NEW_RSP 0x7000
 
 extern const unsigned char example_guest_report_sp[];
 extern const unsigned int example_guest_report_sp_size;
 
-static void write_registers(WHV_PARTITION_HANDLE partition, UINT32 vp_index,
-			    UINT64 rip, UINT64 rsp)
+static void write_registers(WHV_PARTITION_HANDLE partition, UINT32 vp_index, UINT64 rip, UINT64 rsp)
 {
 	static const WHV_REGISTER_NAME register_names[] = {
 		WHvX64RegisterRip,
@@ -19,15 +18,16 @@ static void write_registers(WHV_PARTITION_HANDLE partition, UINT32 vp_index,
 	memset(register_values, 0, sizeof(register_values));
 	register_values[0].Reg64 = rip;
 	register_values[1].Reg64 = rsp;
-	EXAMPLE_CHECK(WHvSetVirtualProcessorRegisters(partition, vp_index,
-						      register_names, 2,
+	EXAMPLE_CHECK(WHvSetVirtualProcessorRegisters(partition, vp_index, register_names, 2,
 						      register_values));
 }
 
 int main(void)
 {
 	static const WHV_REGISTER_NAME names[] = {
-		WHvX64RegisterRip, WHvX64RegisterRsp, WHvX64RegisterCs,
+		WHvX64RegisterRip,
+		WHvX64RegisterRsp,
+		WHvX64RegisterCs,
 	};
 	WHV_REGISTER_VALUE values[3];
 	WHV_RUN_VP_EXIT_CONTEXT exit_ctx;
@@ -37,15 +37,15 @@ int main(void)
 
 	example_require_hypervisor();
 	partition = example_create_partition(1);
-	ram = example_map_ram(partition, 0, 0x100000);	/* the first MiB */
+	ram = example_map_ram(partition, 0, 0x100000); /* the first MiB */
 	EXAMPLE_CHECK(WHvCreateVirtualProcessor(partition, 0, 0));
 
 	write_registers(partition, 0, NEW_RIP, NEW_RSP);
 
 	memset(values, 0, sizeof(values));
 	EXAMPLE_CHECK(WHvGetVirtualProcessorRegisters(partition, 0, names, 3, values));
-	printf("read back: RIP 0x%llx, RSP 0x%llx\n",
-	       (unsigned long long)values[0].Reg64, (unsigned long long)values[1].Reg64);
+	printf("read back: RIP 0x%llx, RSP 0x%llx\n", (unsigned long long)values[0].Reg64,
+	       (unsigned long long)values[1].Reg64);
 	if (values[0].Reg64 != NEW_RIP || values[1].Reg64 != NEW_RSP) {
 		fprintf(stderr, "the registers did not keep the written values\n");
 		return 1;
@@ -68,8 +68,8 @@ int main(void)
 		return 1;
 	}
 	/* The OUT is the guest's second instruction, so its RIP is a bit past NEW_RIP. */
-	printf("the guest started at RIP 0x%x, its OUT at RIP 0x%llx reported SP 0x%llx\n",
-	       NEW_RIP, (unsigned long long)exit_ctx.VpContext.Rip,
+	printf("the guest started at RIP 0x%x, its OUT at RIP 0x%llx reported SP 0x%llx\n", NEW_RIP,
+	       (unsigned long long)exit_ctx.VpContext.Rip,
 	       (unsigned long long)(exit_ctx.IoPortAccess.Rax & 0xffff));
 	if (exit_ctx.VpContext.Rip <= NEW_RIP ||
 	    exit_ctx.VpContext.Rip >= NEW_RIP + example_guest_report_sp_size ||

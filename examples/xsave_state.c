@@ -12,18 +12,16 @@ int main(void)
 	partition = example_create_partition(1);
 	EXAMPLE_CHECK(WHvCreateVirtualProcessor(partition, 0, 0));
 
-	hr = WHvGetVirtualProcessorXsaveState(partition, 0, buffer, sizeof(buffer),
-					      &bytes_written);
-	printf("WHvGetVirtualProcessorXsaveState: HRESULT 0x%08x, %u bytes\n",
-	       (unsigned int)hr, (unsigned int)bytes_written);
+	hr = WHvGetVirtualProcessorXsaveState(partition, 0, buffer, sizeof(buffer), &bytes_written);
+	printf("WHvGetVirtualProcessorXsaveState: HRESULT 0x%08x, %u bytes\n", (unsigned int)hr,
+	       (unsigned int)bytes_written);
 	if (FAILED(hr)) {
 		printf("  %s\n", openwhp_last_error());
 		return 1;
 	}
 	/* Legacy FXSAVE region: FCW at offset 0, MXCSR at 24 (Intel SDM vol. 1, 10.5.1). */
 	if (bytes_written >= 28)
-		printf("FCW 0x%04x, MXCSR 0x%08x\n",
-		       (unsigned int)(buffer[0] | buffer[1] << 8),
+		printf("FCW 0x%04x, MXCSR 0x%08x\n", (unsigned int)(buffer[0] | buffer[1] << 8),
 		       (unsigned int)(buffer[24] | buffer[25] << 8 | buffer[26] << 16 |
 				      (unsigned int)buffer[27] << 24));
 	EXAMPLE_CHECK(WHvDeleteVirtualProcessor(partition, 0));

@@ -28,10 +28,10 @@
 extern const unsigned char bench_irq_guest[];
 extern const unsigned int bench_irq_guest_size;
 
-#define RAM_SIZE (64ull << 20)
-#define GUEST_GPA 0x1000
+#define RAM_SIZE    (64ull << 20)
+#define GUEST_GPA   0x1000
 #define IRQ_SAMPLES 2000
-#define SNAPS 7
+#define SNAPS	    7
 
 static uint64_t now_ns(void)
 {
@@ -56,8 +56,8 @@ static uint64_t median(uint64_t *v, size_t n)
 
 static uint8_t *ram_new(void)
 {
-	uint8_t *m = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS |
-			  MAP_NORESERVE, -1, 0);
+	uint8_t *m = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
 	if (m == MAP_FAILED) {
 		perror("mmap");
@@ -66,25 +66,67 @@ static uint8_t *ram_new(void)
 	return m;
 }
 
-#define FAIL(...) do { fprintf(stderr, __VA_ARGS__); fprintf(stderr, "\n"); exit(1); } while (0)
+#define FAIL(...)                             \
+	do {                                  \
+		fprintf(stderr, __VA_ARGS__); \
+		fprintf(stderr, "\n");        \
+		exit(1);                      \
+	} while (0)
 
 /* ---------------------------------------------------------------- ours */
 
 static const WHV_REGISTER_NAME snap_names[] = {
-	WHvX64RegisterRax, WHvX64RegisterRcx, WHvX64RegisterRdx, WHvX64RegisterRbx,
-	WHvX64RegisterRsp, WHvX64RegisterRbp, WHvX64RegisterRsi, WHvX64RegisterRdi,
-	WHvX64RegisterR8, WHvX64RegisterR9, WHvX64RegisterR10, WHvX64RegisterR11,
-	WHvX64RegisterR12, WHvX64RegisterR13, WHvX64RegisterR14, WHvX64RegisterR15,
-	WHvX64RegisterRip, WHvX64RegisterRflags,
-	WHvX64RegisterEs, WHvX64RegisterCs, WHvX64RegisterSs, WHvX64RegisterDs,
-	WHvX64RegisterFs, WHvX64RegisterGs, WHvX64RegisterLdtr, WHvX64RegisterTr,
-	WHvX64RegisterIdtr, WHvX64RegisterGdtr, WHvX64RegisterCr0, WHvX64RegisterCr2,
-	WHvX64RegisterCr3, WHvX64RegisterCr4, WHvX64RegisterCr8, WHvX64RegisterEfer, WHvX64RegisterApicBase,
-	WHvX64RegisterDr0, WHvX64RegisterDr1, WHvX64RegisterDr2, WHvX64RegisterDr3,
-	WHvX64RegisterDr6, WHvX64RegisterDr7, WHvX64RegisterXCr0,
-	WHvX64RegisterKernelGsBase, WHvX64RegisterPat, WHvX64RegisterStar,
-	WHvX64RegisterLstar, WHvX64RegisterCstar, WHvX64RegisterSfmask,
-	WHvRegisterPendingInterruption, WHvRegisterInterruptState, WHvRegisterPendingEvent,
+	WHvX64RegisterRax,
+	WHvX64RegisterRcx,
+	WHvX64RegisterRdx,
+	WHvX64RegisterRbx,
+	WHvX64RegisterRsp,
+	WHvX64RegisterRbp,
+	WHvX64RegisterRsi,
+	WHvX64RegisterRdi,
+	WHvX64RegisterR8,
+	WHvX64RegisterR9,
+	WHvX64RegisterR10,
+	WHvX64RegisterR11,
+	WHvX64RegisterR12,
+	WHvX64RegisterR13,
+	WHvX64RegisterR14,
+	WHvX64RegisterR15,
+	WHvX64RegisterRip,
+	WHvX64RegisterRflags,
+	WHvX64RegisterEs,
+	WHvX64RegisterCs,
+	WHvX64RegisterSs,
+	WHvX64RegisterDs,
+	WHvX64RegisterFs,
+	WHvX64RegisterGs,
+	WHvX64RegisterLdtr,
+	WHvX64RegisterTr,
+	WHvX64RegisterIdtr,
+	WHvX64RegisterGdtr,
+	WHvX64RegisterCr0,
+	WHvX64RegisterCr2,
+	WHvX64RegisterCr3,
+	WHvX64RegisterCr4,
+	WHvX64RegisterCr8,
+	WHvX64RegisterEfer,
+	WHvX64RegisterApicBase,
+	WHvX64RegisterDr0,
+	WHvX64RegisterDr1,
+	WHvX64RegisterDr2,
+	WHvX64RegisterDr3,
+	WHvX64RegisterDr6,
+	WHvX64RegisterDr7,
+	WHvX64RegisterXCr0,
+	WHvX64RegisterKernelGsBase,
+	WHvX64RegisterPat,
+	WHvX64RegisterStar,
+	WHvX64RegisterLstar,
+	WHvX64RegisterCstar,
+	WHvX64RegisterSfmask,
+	WHvRegisterPendingInterruption,
+	WHvRegisterInterruptState,
+	WHvRegisterPendingEvent,
 };
 #define NSNAP (sizeof(snap_names) / sizeof(snap_names[0]))
 
@@ -93,8 +135,12 @@ struct whp {
 	uint8_t *ram;
 };
 
-#define CK(call) do { HRESULT hr_ = (call); if (FAILED(hr_)) \
-	FAIL("%s: 0x%08x %s", #call, (unsigned)hr_, openwhp_last_error()); } while (0)
+#define CK(call)                                                                           \
+	do {                                                                               \
+		HRESULT hr_ = (call);                                                      \
+		if (FAILED(hr_))                                                           \
+			FAIL("%s: 0x%08x %s", #call, (unsigned)hr_, openwhp_last_error()); \
+	} while (0)
 
 static void whp_run_io(struct whp *w, UINT16 port)
 {
@@ -122,8 +168,9 @@ static void whp_make(struct whp *w, uint8_t *ram, int fresh)
 	CK(WHvSetPartitionProperty(w->p, WHvPartitionPropertyCodeProcessorCount, &one, 4));
 	CK(WHvSetPartitionProperty(w->p, WHvPartitionPropertyCodeLocalApicEmulationMode, &x2, 4));
 	CK(WHvSetupPartition(w->p));
-	CK(WHvMapGpaRange(w->p, ram, 0, RAM_SIZE, WHvMapGpaRangeFlagRead |
-			  WHvMapGpaRangeFlagWrite | WHvMapGpaRangeFlagExecute));
+	CK(WHvMapGpaRange(w->p, ram, 0, RAM_SIZE,
+			  WHvMapGpaRangeFlagRead | WHvMapGpaRangeFlagWrite |
+				  WHvMapGpaRangeFlagExecute));
 	CK(WHvCreateVirtualProcessor(w->p, 0, 0));
 	if (!fresh)
 		return;
@@ -179,7 +226,11 @@ struct raw {
 	uint8_t *ram;
 };
 
-#define X(call, what) do { if ((call) < 0) FAIL("%s: %s", what, strerror(errno)); } while (0)
+#define X(call, what)                                          \
+	do {                                                   \
+		if ((call) < 0)                                \
+			FAIL("%s: %s", what, strerror(errno)); \
+	} while (0)
 
 static void raw_run_io(struct raw *r, uint16_t port)
 {
@@ -257,10 +308,17 @@ static void raw_snapshot(struct raw *r, uint8_t *save_ram, uint8_t *new_ram)
 	static struct kvm_debugregs dr;
 	static struct kvm_xcrs xcrs;
 	static struct kvm_mp_state mp;
-	static struct { struct kvm_msrs h; struct kvm_msr_entry e[6]; } msrs = {
+	static struct {
+		struct kvm_msrs h;
+		struct kvm_msr_entry e[6];
+	} msrs = {
 		.h = { .nmsrs = 6 },
-		.e = { { .index = 0xC0000102 }, { .index = 0x277 }, { .index = 0xC0000081 },
-		       { .index = 0xC0000082 }, { .index = 0xC0000083 }, { .index = 0xC0000084 } },
+		.e = { { .index = 0xC0000102 },
+		       { .index = 0x277 },
+		       { .index = 0xC0000081 },
+		       { .index = 0xC0000082 },
+		       { .index = 0xC0000083 },
+		       { .index = 0xC0000084 } },
 	};
 	struct raw n;
 
@@ -318,7 +376,7 @@ int main(void)
 	}
 	whp_make(&w, ram_new(), 1);
 	raw_make(&r, ram_new(), 1);
-	for (i = 0; i < 50; i++) {   /* warm-up */
+	for (i = 0; i < 50; i++) { /* warm-up */
 		whp_irq(&w);
 		raw_irq(&r);
 	}
@@ -376,10 +434,10 @@ int main(void)
 	m_sr = median(snap_raw, SNAPS);
 	printf("KVM flavour (openwhp_kvm_flavour): %s\n\n", openwhp_kvm_flavour());
 	printf("case                                          ours p50     raw p50   ratio\n");
-	printf("interrupt request -> handler -> EOI (us)    %10.2f  %10.2f  %6.3f\n",
-	       m_io / 1e3, m_ir / 1e3, (double)m_io / (double)m_ir);
-	printf("snapshot + restore of a 64 MiB guest (ms)   %10.2f  %10.2f  %6.3f\n",
-	       m_so / 1e6, m_sr / 1e6, (double)m_so / (double)m_sr);
+	printf("interrupt request -> handler -> EOI (us)    %10.2f  %10.2f  %6.3f\n", m_io / 1e3,
+	       m_ir / 1e3, (double)m_io / (double)m_ir);
+	printf("snapshot + restore of a 64 MiB guest (ms)   %10.2f  %10.2f  %6.3f\n", m_so / 1e6,
+	       m_sr / 1e6, (double)m_so / (double)m_sr);
 	printf("vCPU ioctls per interrupt round trip (ours, raw): %.2f, 1.00\n\n", ioctls);
 	printf("target: interrupt round trip ratio %.3f (limit 1.200) -> target %s\n",
 	       (double)m_io / (double)m_ir, (double)m_io <= 1.2 * (double)m_ir ? "met" : "missed");

@@ -30,15 +30,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SKIP 77
+#define SKIP	   77
 #define MAX_ROUNDS 100
 
 extern char **environ;
 
 struct sample {
-	double first_ms;	/* spawn -> first guest line (or the banner) */
-	double exit_ms;		/* spawn -> exit (multiboot mode) */
-	double rss_mib;		/* peak resident set */
+	double first_ms; /* spawn -> first guest line (or the banner) */
+	double exit_ms;	 /* spawn -> exit (multiboot mode) */
+	double rss_mib;	 /* peak resident set */
 };
 
 struct config {
@@ -83,8 +83,8 @@ static double vm_hwm_mib(pid_t pid)
  * the first line); (stop_at_marker): SIGTERM once it is seen (Linux mode).
  * (want_status): the exit status a successful run has, -1 for any.
  */
-static int run_one(char *const argv[], const char *marker, bool stop_at_marker,
-		   int want_status, int timeout_s, struct sample *s)
+static int run_one(char *const argv[], const char *marker, bool stop_at_marker, int want_status,
+		   int timeout_s, struct sample *s)
 {
 	posix_spawn_file_actions_t fa;
 	char buf[65536];
@@ -128,11 +128,11 @@ static int run_one(char *const argv[], const char *marker, bool stop_at_marker,
 			continue;
 		n = read(out[0], buf + len, sizeof(buf) - 1 - len);
 		if (n <= 0)
-			break;		/* the child closed its output: it is exiting */
+			break; /* the child closed its output: it is exiting */
 		len += (size_t)n;
 		buf[len] = '\0';
-		if (!seen && ((!marker && memchr(buf, '\n', len)) ||
-			      (marker && strstr(buf, marker)))) {
+		if (!seen &&
+		    ((!marker && memchr(buf, '\n', len)) || (marker && strstr(buf, marker)))) {
 			seen = true;
 			s->first_ms = now_ms() - t0;
 			if (stop_at_marker) {
@@ -153,8 +153,7 @@ static int run_one(char *const argv[], const char *marker, bool stop_at_marker,
 	if (!stop_at_marker)
 		s->rss_mib = ru.ru_maxrss / 1024.0;
 	if (!seen) {
-		fprintf(stderr, "%s: the guest printed no %s\n", argv[0],
-			marker ? marker : "line");
+		fprintf(stderr, "%s: the guest printed no %s\n", argv[0], marker ? marker : "line");
 		return -1;
 	}
 	if (want_status >= 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != want_status)) {
@@ -178,8 +177,7 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static void report(const char *what, struct sample *ow, struct sample *qe, int n,
-		   bool have_exit)
+static void report(const char *what, struct sample *ow, struct sample *qe, int n, bool have_exit)
 {
 	double a[MAX_ROUNDS], b[MAX_ROUNDS], ma, mb;
 	int i;
@@ -191,8 +189,8 @@ static void report(const char *what, struct sample *ow, struct sample *qe, int n
 	}
 	ma = median(a, n);
 	mb = median(b, n);
-	printf("%-28s %12.1f %12.1f %8.3f   (target <= 0.5)\n", "first guest line (ms)", ma,
-	       mb, ma / mb);
+	printf("%-28s %12.1f %12.1f %8.3f   (target <= 0.5)\n", "first guest line (ms)", ma, mb,
+	       ma / mb);
 	if (have_exit) {
 		for (i = 0; i < n; i++) {
 			a[i] = ow[i].exit_ms;
@@ -208,15 +206,17 @@ static void report(const char *what, struct sample *ow, struct sample *qe, int n
 	}
 	ma = median(a, n);
 	mb = median(b, n);
-	printf("%-28s %12.1f %12.1f %8.3f   (target <= 0.3)\n", "peak RSS (MiB)", ma, mb,
-	       ma / mb);
+	printf("%-28s %12.1f %12.1f %8.3f   (target <= 0.3)\n", "peak RSS (MiB)", ma, mb, ma / mb);
 }
 
 int main(int argc, char **argv)
 {
 	struct config c = {
-		.openwhp = OPENWHP_PATH, .kernel = MBTEST_KERNEL,
-		.qemu = "/usr/bin/qemu-system-x86_64", .rounds = 10, .timeout_s = 30,
+		.openwhp = OPENWHP_PATH,
+		.kernel = MBTEST_KERNEL,
+		.qemu = "/usr/bin/qemu-system-x86_64",
+		.rounds = 10,
+		.timeout_s = 30,
 	};
 	static struct sample ow[MAX_ROUNDS], qe[MAX_ROUNDS];
 	char append[512];
@@ -240,9 +240,11 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--timeout") && v)
 			c.timeout_s = atoi(argv[++i]);
 		else {
-			fprintf(stderr, "usage: %s [--rounds N] [--openwhp PATH] [--kernel PATH] "
+			fprintf(stderr,
+				"usage: %s [--rounds N] [--openwhp PATH] [--kernel PATH] "
 				"[--qemu PATH] [--linux BZIMAGE [--initrd FILE]] "
-				"[--timeout SEC]\n", argv[0]);
+				"[--timeout SEC]\n",
+				argv[0]);
 			return 2;
 		}
 	}
@@ -263,24 +265,35 @@ int main(int argc, char **argv)
 
 	if (c.linux_kernel) {
 		const char *cmd = "console=ttyS0 earlyprintk=serial,ttyS0,115200 panic=-1";
-		char *owv[] = {
-			arg(c.openwhp), arg("run"), arg(c.linux_kernel), arg("--cmdline"),
-			arg(""), arg("--initrd"), arg(c.initrd), NULL
-		};
-		char *qev[] = {
-			arg(c.qemu), arg("-M"), arg("microvm"), arg("-enable-kvm"),
-			arg("-m"), arg("128"), arg("-nodefaults"), arg("-no-user-config"),
-			arg("-nographic"), arg("-serial"), arg("stdio"), arg("-no-reboot"),
-			arg("-kernel"), arg(c.linux_kernel), arg("-append"), arg(cmd),
-			arg("-initrd"), arg(c.initrd), NULL
-		};
+		char *owv[] = { arg(c.openwhp),	  arg("run"), arg(c.linux_kernel),
+				arg("--cmdline"), arg(""),    arg("--initrd"),
+				arg(c.initrd),	  NULL };
+		char *qev[] = { arg(c.qemu),
+				arg("-M"),
+				arg("microvm"),
+				arg("-enable-kvm"),
+				arg("-m"),
+				arg("128"),
+				arg("-nodefaults"),
+				arg("-no-user-config"),
+				arg("-nographic"),
+				arg("-serial"),
+				arg("stdio"),
+				arg("-no-reboot"),
+				arg("-kernel"),
+				arg(c.linux_kernel),
+				arg("-append"),
+				arg(cmd),
+				arg("-initrd"),
+				arg(c.initrd),
+				NULL };
 
 		if (!c.initrd) {
 			owv[5] = NULL;
 			qev[16] = NULL;
 		}
-		printf("Linux to its banner: %s, %d round(s), timeout %d s\n",
-		       c.linux_kernel, c.rounds, c.timeout_s);
+		printf("Linux to its banner: %s, %d round(s), timeout %d s\n", c.linux_kernel,
+		       c.rounds, c.timeout_s);
 		for (i = 0; i < c.rounds; i++) {
 			if (run_one(owv, "Linux version", true, -1, c.timeout_s, &ow[i]) ||
 			    run_one(qev, "Linux version", true, -1, c.timeout_s, &qe[i]))
@@ -292,16 +305,27 @@ int main(int argc, char **argv)
 
 	snprintf(append, sizeof(append), "quick exit=debug:0");
 	{
-		char *owv[] = {
-			arg(c.openwhp), arg("run"), arg(c.kernel), arg("--cmdline"), append, NULL
-		};
-		char *qev[] = {
-			arg(c.qemu), arg("-M"), arg("microvm"), arg("-enable-kvm"),
-			arg("-m"), arg("128"), arg("-nodefaults"), arg("-no-user-config"),
-			arg("-nographic"), arg("-serial"), arg("stdio"), arg("-no-reboot"),
-			arg("-device"), arg("isa-debug-exit,iobase=0xf4,iosize=4"),
-			arg("-kernel"), arg(c.kernel), arg("-append"), append, NULL
-		};
+		char *owv[] = { arg(c.openwhp),	  arg("run"), arg(c.kernel),
+				arg("--cmdline"), append,     NULL };
+		char *qev[] = { arg(c.qemu),
+				arg("-M"),
+				arg("microvm"),
+				arg("-enable-kvm"),
+				arg("-m"),
+				arg("128"),
+				arg("-nodefaults"),
+				arg("-no-user-config"),
+				arg("-nographic"),
+				arg("-serial"),
+				arg("stdio"),
+				arg("-no-reboot"),
+				arg("-device"),
+				arg("isa-debug-exit,iobase=0xf4,iosize=4"),
+				arg("-kernel"),
+				arg(c.kernel),
+				arg("-append"),
+				append,
+				NULL };
 
 		printf("multiboot test kernel: %s, %d rounds\n", c.kernel, c.rounds);
 		printf("openwhp: %s run K --cmdline '%s'\n", c.openwhp, append);

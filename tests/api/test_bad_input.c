@@ -92,8 +92,8 @@ Test(bad_input, calls_before_setup_fail_and_setup_still_works)
 	WHPT_ASSERT_FAILS(WHvGetVirtualProcessorRegisters(part, 0, &name, 1, &v));
 	WHPT_ASSERT_FAILS(WHvCancelRunVirtualProcessor(part, 0, 0));
 	WHPT_ASSERT_FAILS(WHvResetPartition(part));
-	WHPT_ASSERT_OK(WHvSetPartitionProperty(part, WHvPartitionPropertyCodeProcessorCount,
-					       &n, sizeof(n)));
+	WHPT_ASSERT_OK(WHvSetPartitionProperty(part, WHvPartitionPropertyCodeProcessorCount, &n,
+					       sizeof(n)));
 	WHPT_ASSERT_OK(WHvSetupPartition(part));
 	WHPT_ASSERT_OK(WHvMapGpaRange(part, mem, 0, 0x1000, WHPT_MAP_RWX));
 	WHPT_ASSERT_OK(WHvCreateVirtualProcessor(part, 0, 0));
@@ -132,12 +132,13 @@ Test(bad_input, null_or_bad_property_and_map_arguments_fail)
 						  NULL, sizeof(UINT32), NULL));
 	WHPT_ASSERT_FAILS(WHvMapGpaRange(vm.part, NULL, 0x100000, 0x1000, WHPT_MAP_RWX));
 	WHPT_ASSERT_HR(WHvMapGpaRange(vm.part, mem, 0x100000, 0x1000,
-				      (WHV_MAP_GPA_RANGE_FLAGS)0x100), E_INVALIDARG);
+				      (WHV_MAP_GPA_RANGE_FLAGS)0x100),
+		       E_INVALIDARG);
 	/* past any physical address width */
 	WHPT_ASSERT_FAILS(WHvMapGpaRange(vm.part, mem, 1ull << 60, 0x1000, WHPT_MAP_RWX));
 	/* a range that wraps around */
-	WHPT_ASSERT_FAILS(WHvMapGpaRange(vm.part, mem, 0xFFFFFFFFFFFFF000ull, 0x2000,
-					 WHPT_MAP_RWX));
+	WHPT_ASSERT_FAILS(
+		WHvMapGpaRange(vm.part, mem, 0xFFFFFFFFFFFFF000ull, 0x2000, WHPT_MAP_RWX));
 	WHPT_ASSERT_FAILS(WHvReadGpaRange(vm.part, 0, WHPT_DATA_GPA, ctl, NULL, 4));
 	WHPT_ASSERT_FAILS(WHvWriteGpaRange(vm.part, 0, WHPT_DATA_GPA, ctl, NULL, 4));
 	WHPT_ASSERT_FAILS(WHvCreateVirtualProcessor2(vm.part, 0, NULL, 1));

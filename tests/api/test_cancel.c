@@ -75,8 +75,7 @@ Test(cancel, cancel_from_another_thread_stops_a_spinning_guest)
 	WHPT_ASSERT_OK(c.hr);
 	assert_canceled_at(&vm, B_SPIN);
 	/* the guest really ran until the cancel: the run lasted about the delay */
-	cr_assert(now_ns() - t0 >= 40000000ull, "run returned after %" PRIu64 " ns",
-		  now_ns() - t0);
+	cr_assert(now_ns() - t0 >= 40000000ull, "run returned after %" PRIu64 " ns", now_ns() - t0);
 	/* the cancel was consumed: the next run executes guest code */
 	whpt_goto(&vm, B_OUT_THEN_SPIN);
 	whpt_run_expect(&vm, WHvRunVpExitReasonX64IoPortAccess);
@@ -94,8 +93,8 @@ Test(cancel, cancel_before_run_returns_canceled_without_running_guest_code)
 	whpt_run(&vm);
 	/* the guest's first instruction is an OUT: had it run, this would be an I/O exit */
 	assert_canceled_at(&vm, B_OUT_THEN_SPIN);
-	WHPT_ASSERT_EQ64(whpt_get64(&vm, WHvX64RegisterRip),
-			 whpt_rec(&vm, B_OUT_THEN_SPIN).addr, "RIP after the canceled run");
+	WHPT_ASSERT_EQ64(whpt_get64(&vm, WHvX64RegisterRip), whpt_rec(&vm, B_OUT_THEN_SPIN).addr,
+			 "RIP after the canceled run");
 	whpt_run_expect(&vm, WHvRunVpExitReasonX64IoPortAccess);
 	whpt_assert_at(&vm, B_OUT_THEN_SPIN);
 	whpt_vm_destroy(&vm);
@@ -155,10 +154,10 @@ Test(cancel, cancel_after_an_exit_applies_to_the_next_run_only)
 
 struct race {
 	WHV_PARTITION_HANDLE part;
-	atomic_int go;		/* iteration the canceller may cancel */
-	atomic_int issued;	/* iteration whose cancel is being issued */
-	atomic_int returned;	/* iteration whose run has returned */
-	atomic_int lost;	/* iterations whose cancel did not end the run */
+	atomic_int go;	     /* iteration the canceller may cancel */
+	atomic_int issued;   /* iteration whose cancel is being issued */
+	atomic_int returned; /* iteration whose run has returned */
+	atomic_int lost;     /* iterations whose cancel did not end the run */
 	atomic_int failed_calls;
 	atomic_int stop;
 };
@@ -180,14 +179,9 @@ static void *race_canceller(void *arg)
 		/* vary the moment: before the run starts, while entering, while in the guest */
 		seed = seed * 1103515245u + 12345u;
 		switch ((seed >> 16) % 4) {
-		case 0:
-			break;
-		case 1:
-			sched_yield();
-			break;
-		default:
-			spin_ns((seed >> 8) % 60000);
-			break;
+		case 0: break;
+		case 1: sched_yield(); break;
+		default: spin_ns((seed >> 8) % 60000); break;
 		}
 		atomic_store(&r->issued, i);
 		if (FAILED(WHvCancelRunVirtualProcessor(r->part, 0, 0)))
@@ -234,8 +228,7 @@ Test(cancel, run_cancel_race_2000_times_never_loses_or_doubles_a_cancel)
 		hr = whpt_try_run(&vm);
 		issued = atomic_load(&r.issued);
 		atomic_store(&r.returned, i);
-		if (hr != S_OK || vm.exit.ExitReason != WHvRunVpExitReasonCanceled ||
-		    issued != i) {
+		if (hr != S_OK || vm.exit.ExitReason != WHvRunVpExitReasonCanceled || issued != i) {
 			atomic_store(&r.stop, 1);
 			pthread_join(t, NULL);
 			cr_assert_fail("iteration %d: run returned 0x%08" PRIX32 " exit %s "

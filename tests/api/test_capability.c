@@ -22,8 +22,8 @@ Test(capability, whole_union_buffer_is_accepted_and_written_size_is_member_size)
 	UINT32 written = 0;
 
 	memset(&cap, 0, sizeof(cap));
-	WHPT_ASSERT_OK(WHvGetCapability(WHvCapabilityCodeHypervisorPresent, &cap,
-					sizeof(cap), &written));
+	WHPT_ASSERT_OK(
+		WHvGetCapability(WHvCapabilityCodeHypervisorPresent, &cap, sizeof(cap), &written));
 	cr_assert_eq(cap.HypervisorPresent, TRUE);
 	cr_assert_eq(written, sizeof(BOOL), "WrittenSizeInBytes = %u", written);
 }
@@ -54,8 +54,7 @@ Test(capability, extended_vm_exits_reports_no_rdtsc_exit_kvm_cannot_deliver)
 	UINT32 written = 0;
 
 	memset(&x, 0xA5, sizeof(x));
-	WHPT_ASSERT_OK(WHvGetCapability(WHvCapabilityCodeExtendedVmExits, &x, sizeof(x),
-					&written));
+	WHPT_ASSERT_OK(WHvGetCapability(WHvCapabilityCodeExtendedVmExits, &x, sizeof(x), &written));
 	cr_assert_eq(written, sizeof(UINT64));
 	cr_assert_eq(x.Reserved, 0, "reserved exit bits set: 0x%" PRIx64, x.AsUINT64);
 	/* KVM never hands RDTSC to user space (no exit exists to map it to). */
@@ -70,8 +69,8 @@ Test(capability, processor_vendor_matches_host_cpuid)
 	char id[13];
 	WHV_PROCESSOR_VENDOR want = WHvProcessorVendorIntel;
 
-	WHPT_ASSERT_OK(WHvGetCapability(WHvCapabilityCodeProcessorVendor, &vendor,
-					sizeof(vendor), &written));
+	WHPT_ASSERT_OK(WHvGetCapability(WHvCapabilityCodeProcessorVendor, &vendor, sizeof(vendor),
+					&written));
 	cr_assert_eq(written, sizeof(WHV_PROCESSOR_VENDOR));
 	__cpuid(0, eax, ebx, ecx, edx);
 	(void)eax;
@@ -95,8 +94,8 @@ Test(capability, processor_clock_frequency_is_nonzero)
 	UINT64 hz = 0;
 	UINT32 written = 0;
 
-	WHPT_ASSERT_OK(WHvGetCapability(WHvCapabilityCodeProcessorClockFrequency, &hz,
-					sizeof(hz), &written));
+	WHPT_ASSERT_OK(WHvGetCapability(WHvCapabilityCodeProcessorClockFrequency, &hz, sizeof(hz),
+					&written));
 	cr_assert_eq(written, sizeof(UINT64));
 	/* any real x86 clock is above 100 MHz and below 100 GHz */
 	cr_assert(hz > 100000000ull && hz < 100000000000ull,
@@ -108,10 +107,11 @@ Test(capability, unknown_code_returns_unknown_capability)
 	WHV_CAPABILITY cap;
 	UINT32 written = 0;
 
-	WHPT_ASSERT_HR(WHvGetCapability((WHV_CAPABILITY_CODE)0x7777, &cap, sizeof(cap),
-					&written), WHV_E_UNKNOWN_CAPABILITY);
+	WHPT_ASSERT_HR(WHvGetCapability((WHV_CAPABILITY_CODE)0x7777, &cap, sizeof(cap), &written),
+		       WHV_E_UNKNOWN_CAPABILITY);
 	WHPT_ASSERT_HR(WHvGetCapability((WHV_CAPABILITY_CODE)0xFFFFFFF, &cap, sizeof(cap),
-					&written), WHV_E_UNKNOWN_CAPABILITY);
+					&written),
+		       WHV_E_UNKNOWN_CAPABILITY);
 }
 
 Test(capability, short_buffer_returns_insufficient_buffer_and_required_size)
@@ -120,18 +120,19 @@ Test(capability, short_buffer_returns_insufficient_buffer_and_required_size)
 	UINT32 written = 0;
 
 	memset(small, 0, sizeof(small));
-	WHPT_ASSERT_HR(WHvGetCapability(WHvCapabilityCodeHypervisorPresent, small, 1,
-					&written), WHV_E_INSUFFICIENT_BUFFER);
+	WHPT_ASSERT_HR(WHvGetCapability(WHvCapabilityCodeHypervisorPresent, small, 1, &written),
+		       WHV_E_INSUFFICIENT_BUFFER);
 	cr_assert_eq(written, sizeof(BOOL), "required size reported as %u", written);
 
 	written = 0;
 	WHPT_ASSERT_HR(WHvGetCapability(WHvCapabilityCodeProcessorClockFrequency, small,
-					sizeof(small), &written), WHV_E_INSUFFICIENT_BUFFER);
+					sizeof(small), &written),
+		       WHV_E_INSUFFICIENT_BUFFER);
 	cr_assert_eq(written, sizeof(UINT64), "required size reported as %u", written);
 
 	written = 0;
-	WHPT_ASSERT_HR(WHvGetCapability(WHvCapabilityCodeFeatures, small, sizeof(small),
-					&written), WHV_E_INSUFFICIENT_BUFFER);
+	WHPT_ASSERT_HR(WHvGetCapability(WHvCapabilityCodeFeatures, small, sizeof(small), &written),
+		       WHV_E_INSUFFICIENT_BUFFER);
 	cr_assert_eq(written, sizeof(UINT64), "required size reported as %u", written);
 }
 
@@ -148,10 +149,10 @@ Test(capability, null_buffer_with_nonzero_size_fails_without_crash)
 {
 	UINT32 written = 0;
 
-	WHPT_ASSERT_FAILS(WHvGetCapability(WHvCapabilityCodeHypervisorPresent, NULL,
-					   sizeof(BOOL), &written));
-	WHPT_ASSERT_FAILS(WHvGetCapability(WHvCapabilityCodeFeatures, NULL,
-					   sizeof(WHV_CAPABILITY), NULL));
+	WHPT_ASSERT_FAILS(
+		WHvGetCapability(WHvCapabilityCodeHypervisorPresent, NULL, sizeof(BOOL), &written));
+	WHPT_ASSERT_FAILS(
+		WHvGetCapability(WHvCapabilityCodeFeatures, NULL, sizeof(WHV_CAPABILITY), NULL));
 }
 
 Test(capability, capability_needs_no_partition_and_is_stable)

@@ -22,7 +22,8 @@ static WHV_PROCESSOR_ACTIVITY_COUNTERS intercepts(struct whpt_vm *vm)
 
 	memset(&c, 0xCC, sizeof(c));
 	WHPT_ASSERT_OK(WHvGetVirtualProcessorCounters(vm->part, vm->vp,
-		WHvProcessorCounterSetIntercepts, &c, sizeof(c), &n));
+						      WHvProcessorCounterSetIntercepts, &c,
+						      sizeof(c), &n));
 	cr_assert_eq(n, sizeof(c));
 	return c;
 }
@@ -34,7 +35,8 @@ static WHV_PROCESSOR_RUNTIME_COUNTERS runtime(struct whpt_vm *vm)
 
 	memset(&c, 0xCC, sizeof(c));
 	WHPT_ASSERT_OK(WHvGetVirtualProcessorCounters(vm->part, vm->vp,
-		WHvProcessorCounterSetRuntime, &c, sizeof(c), &n));
+						      WHvProcessorCounterSetRuntime, &c, sizeof(c),
+						      &n));
 	cr_assert_eq(n, sizeof(c));
 	return c;
 }
@@ -49,8 +51,9 @@ static void assert_other_zero(const WHV_PROCESSOR_ACTIVITY_COUNTERS *c, const vo
 	for (i = 0; i < n; i++) {
 		if ((const void *)&e[i] == keep1 || (const void *)&e[i] == keep2)
 			continue;
-		cr_assert(e[i].Count == 0 && e[i].Time100ns == 0, "intercept counter %zu: %" PRIu64
-			  " / %" PRIu64, i, e[i].Count, e[i].Time100ns);
+		cr_assert(e[i].Count == 0 && e[i].Time100ns == 0,
+			  "intercept counter %zu: %" PRIu64 " / %" PRIu64, i, e[i].Count,
+			  e[i].Time100ns);
 	}
 }
 
@@ -155,7 +158,10 @@ Test(counters, runtime_covers_the_time_the_guest_ran)
 
 Test(counters, buffer_rules_and_the_other_sets)
 {
-	static const struct { WHV_PROCESSOR_COUNTER_SET set; UINT32 size; } sets[] = {
+	static const struct {
+		WHV_PROCESSOR_COUNTER_SET set;
+		UINT32 size;
+	} sets[] = {
 		{ WHvProcessorCounterSetRuntime, sizeof(WHV_PROCESSOR_RUNTIME_COUNTERS) },
 		{ WHvProcessorCounterSetIntercepts, sizeof(WHV_PROCESSOR_ACTIVITY_COUNTERS) },
 		{ WHvProcessorCounterSetEvents, sizeof(WHV_PROCESSOR_GUEST_EVENT_COUNTERS) },
@@ -177,28 +183,32 @@ Test(counters, buffer_rules_and_the_other_sets)
 		cr_assert_eq(n, sets[i].size, "set %d needs %u bytes, said %u", (int)sets[i].set,
 			     sets[i].size, n);
 		WHPT_ASSERT_HR(WHvGetVirtualProcessorCounters(vm.part, 0, sets[i].set, buf,
-			sets[i].size - 1, &n), WHV_E_INSUFFICIENT_BUFFER);
+							      sets[i].size - 1, &n),
+			       WHV_E_INSUFFICIENT_BUFFER);
 		n = 0;
 		memset(buf, 0xCC, sizeof(buf));
 		WHPT_ASSERT_OK(WHvGetVirtualProcessorCounters(vm.part, 0, sets[i].set, buf,
-			sizeof(buf), &n));
+							      sizeof(buf), &n));
 		cr_assert_eq(n, sets[i].size);
 		cr_assert_eq(buf[n], 0xCC, "written past the set's size");
 		/* BytesWritten is optional. */
 		WHPT_ASSERT_OK(WHvGetVirtualProcessorCounters(vm.part, 0, sets[i].set, buf,
-			sizeof(buf), NULL));
+							      sizeof(buf), NULL));
 	}
 	/* KVM counts no guest events, APIC accesses or hypercalls: all zero. */
-	WHPT_ASSERT_OK(WHvGetVirtualProcessorCounters(vm.part, 0, WHvProcessorCounterSetEvents,
-		buf, sizeof(buf), &n));
+	WHPT_ASSERT_OK(WHvGetVirtualProcessorCounters(vm.part, 0, WHvProcessorCounterSetEvents, buf,
+						      sizeof(buf), &n));
 	for (i = 0; i < n; i++)
 		cr_assert_eq(buf[i], 0);
-	WHPT_ASSERT_HR(WHvGetVirtualProcessorCounters(vm.part, 0, (WHV_PROCESSOR_COUNTER_SET)9,
-		buf, sizeof(buf), &n), E_INVALIDARG);
+	WHPT_ASSERT_HR(WHvGetVirtualProcessorCounters(vm.part, 0, (WHV_PROCESSOR_COUNTER_SET)9, buf,
+						      sizeof(buf), &n),
+		       E_INVALIDARG);
 	WHPT_ASSERT_HR(WHvGetVirtualProcessorCounters(vm.part, 0, WHvProcessorCounterSetRuntime,
-		NULL, 16, &n), E_POINTER);
+						      NULL, 16, &n),
+		       E_POINTER);
 	WHPT_ASSERT_HR(WHvGetVirtualProcessorCounters(vm.part, 3, WHvProcessorCounterSetRuntime,
-		buf, sizeof(buf), &n), E_INVALIDARG);
+						      buf, sizeof(buf), &n),
+		       E_INVALIDARG);
 	whpt_vm_destroy(&vm);
 }
 
@@ -213,29 +223,29 @@ Test(counters, partition_memory_counters)
 	WHPT_ASSERT_HR(WHvGetPartitionCounters(part, WHvPartitionCounterSetMemory, NULL, 0, &n),
 		       WHV_E_INSUFFICIENT_BUFFER);
 	cr_assert_eq(n, sizeof(m));
-	WHPT_ASSERT_OK(WHvGetPartitionCounters(part, WHvPartitionCounterSetMemory, &m, sizeof(m),
-					       &n));
-	cr_assert(m.Mapped4KPageCount == 0 && m.Mapped2MPageCount == 0 &&
-		  m.Mapped1GPageCount == 0);
+	WHPT_ASSERT_OK(
+		WHvGetPartitionCounters(part, WHvPartitionCounterSetMemory, &m, sizeof(m), &n));
+	cr_assert(m.Mapped4KPageCount == 0 && m.Mapped2MPageCount == 0 && m.Mapped1GPageCount == 0);
 	/* 64 pages at GPA 0. */
 	WHPT_ASSERT_OK(WHvMapGpaRange(part, ram, 0, 64 * 4096, WHPT_MAP_RWX));
 	/* 4 MiB + 3 pages at 2 MiB-aligned guest and host addresses: 2 large pages. */
 	raw = whpt_alloc((8u << 20));
 	big = (uint8_t *)(((uintptr_t)raw + (2u << 20) - 1) & ~(uintptr_t)((2u << 20) - 1));
 	WHPT_ASSERT_OK(WHvMapGpaRange(part, big, 0x400000, (4u << 20) + 3 * 4096, WHPT_MAP_RWX));
-	WHPT_ASSERT_OK(WHvGetPartitionCounters(part, WHvPartitionCounterSetMemory, &m, sizeof(m),
-					       &n));
+	WHPT_ASSERT_OK(
+		WHvGetPartitionCounters(part, WHvPartitionCounterSetMemory, &m, sizeof(m), &n));
 	cr_assert_eq(m.Mapped4KPageCount, 64 + 3);
 	cr_assert_eq(m.Mapped2MPageCount, 2);
 	cr_assert_eq(m.Mapped1GPageCount, 0);
 	/* Unmapping one page in the middle leaves no whole 2 MiB block there. */
 	WHPT_ASSERT_OK(WHvUnmapGpaRange(part, 0x500000, 4096));
-	WHPT_ASSERT_OK(WHvGetPartitionCounters(part, WHvPartitionCounterSetMemory, &m, sizeof(m),
-					       NULL));
+	WHPT_ASSERT_OK(
+		WHvGetPartitionCounters(part, WHvPartitionCounterSetMemory, &m, sizeof(m), NULL));
 	cr_assert_eq(m.Mapped2MPageCount, 1);
 	cr_assert_eq(m.Mapped4KPageCount, 64 + 3 + 511);
 	WHPT_ASSERT_HR(WHvGetPartitionCounters(part, (WHV_PARTITION_COUNTER_SET)1, &m, sizeof(m),
-					       &n), E_INVALIDARG);
+					       &n),
+		       E_INVALIDARG);
 	WHPT_ASSERT_OK(WHvDeletePartition(part));
 	munmap(ram, 64 * 4096);
 	munmap(raw, 8u << 20);
@@ -267,16 +277,15 @@ Test(counters, partition_time_call_rules)
 
 	/* Not set up: no VPs, no time to suspend. */
 	WHPT_ASSERT_OK(WHvCreatePartition(&fresh));
-	WHPT_ASSERT_HR(WHvSuspendPartitionTime(fresh),
-		       HRESULT_FROM_WIN32(ERROR_INVALID_STATE));
+	WHPT_ASSERT_HR(WHvSuspendPartitionTime(fresh), HRESULT_FROM_WIN32(ERROR_INVALID_STATE));
 	WHPT_ASSERT_HR(WHvResumePartitionTime(fresh), HRESULT_FROM_WIN32(ERROR_INVALID_STATE));
 	WHPT_ASSERT_OK(WHvDeletePartition(fresh));
 	WHPT_ASSERT_HR(WHvSuspendPartitionTime(NULL), E_INVALIDARG);
 
 	start(&vm);
-	WHPT_ASSERT_OK(WHvResumePartitionTime(vm.part));    /* not suspended: nothing to do */
+	WHPT_ASSERT_OK(WHvResumePartitionTime(vm.part)); /* not suspended: nothing to do */
 	WHPT_ASSERT_OK(WHvSuspendPartitionTime(vm.part));
-	WHPT_ASSERT_OK(WHvSuspendPartitionTime(vm.part));   /* twice: still suspended */
+	WHPT_ASSERT_OK(WHvSuspendPartitionTime(vm.part)); /* twice: still suspended */
 	WHPT_ASSERT_OK(WHvResumePartitionTime(vm.part));
 	/* A suspended partition runs: the run resumes time. */
 	WHPT_ASSERT_OK(WHvSuspendPartitionTime(vm.part));
@@ -295,8 +304,9 @@ Test(counters, partition_time_call_rules)
 	}
 	WHPT_ASSERT_HR(hr, WHV_E_INVALID_VP_STATE);
 	/* Counters too are refused while the VP runs. */
-	WHPT_ASSERT_HR(WHvGetVirtualProcessorCounters(vm.part, 0, WHvProcessorCounterSetRuntime,
-		&r, sizeof(r), &n), WHV_E_INVALID_VP_STATE);
+	WHPT_ASSERT_HR(WHvGetVirtualProcessorCounters(vm.part, 0, WHvProcessorCounterSetRuntime, &r,
+						      sizeof(r), &n),
+		       WHV_E_INVALID_VP_STATE);
 	WHPT_ASSERT_OK(WHvCancelRunVirtualProcessor(vm.part, 0, 0));
 	pthread_join(t, NULL);
 	WHPT_ASSERT_OK(s.hr);

@@ -13,10 +13,12 @@ static void cpuid_vm(struct whpt_vm *vm, const void *l1, UINT32 s1, const void *
 					       &one, sizeof(one)));
 	if (l1)
 		WHPT_ASSERT_OK(WHvSetPartitionProperty(vm->part,
-			WHvPartitionPropertyCodeCpuidResultList, l1, s1));
+						       WHvPartitionPropertyCodeCpuidResultList, l1,
+						       s1));
 	if (l2)
 		WHPT_ASSERT_OK(WHvSetPartitionProperty(vm->part,
-			WHvPartitionPropertyCodeCpuidResultList2, l2, s2));
+						       WHvPartitionPropertyCodeCpuidResultList2, l2,
+						       s2));
 	WHPT_ASSERT_OK(WHvSetupPartition(vm->part));
 	vm->ram_size = WHPT_RAM_SIZE;
 	vm->ram = whpt_alloc(vm->ram_size);
@@ -49,11 +51,11 @@ Test(cpuid_results, result_lists_are_what_the_guest_and_cpuid_output_see)
 	memset(&r1, 0, sizeof(r1));
 	r1.Function = 0x40000000;
 	r1.Eax = 0x40000001;
-	r1.Ebx = 0x77686f70;     /* "powh" */
+	r1.Ebx = 0x77686f70; /* "powh" */
 	memset(&r2, 0, sizeof(r2));
 	r2.Function = 1;
 	r2.Flags = WHvX64CpuidResult2FlagSubleafSpecific;
-	r2.Output.Ecx = ~before.Ecx & (1u << 31);   /* the hypervisor-present bit, flipped */
+	r2.Output.Ecx = ~before.Ecx & (1u << 31); /* the hypervisor-present bit, flipped */
 	r2.Mask.Ecx = 1u << 31;
 	cpuid_vm(&vm, &r1, sizeof(r1), &r2, sizeof(r2));
 
@@ -80,18 +82,22 @@ Test(cpuid_results, list_rules)
 	WHPT_ASSERT_OK(WHvCreatePartition(&p));
 	memset(r2, 0, sizeof(r2));
 	WHPT_ASSERT_HR(WHvSetPartitionProperty(p, WHvPartitionPropertyCodeCpuidResultList2, r2,
-					       sizeof(r2[0]) + 4), E_INVALIDARG);
+					       sizeof(r2[0]) + 4),
+		       E_INVALIDARG);
 	r2[0].Flags = (WHV_X64_CPUID_RESULT2_FLAGS)8;
 	WHPT_ASSERT_HR(WHvSetPartitionProperty(p, WHvPartitionPropertyCodeCpuidResultList2, r2,
-					       sizeof(r2[0])), E_INVALIDARG);
+					       sizeof(r2[0])),
+		       E_INVALIDARG);
 	/* Reading a result list back is not supported (WHvGetPartitionProperty docs). */
 	WHPT_ASSERT_HR(WHvGetPartitionProperty(p, WHvPartitionPropertyCodeCpuidResultList, buf,
-					       sizeof(buf), &written), WHV_E_UNKNOWN_PROPERTY);
+					       sizeof(buf), &written),
+		       WHV_E_UNKNOWN_PROPERTY);
 	WHPT_ASSERT_OK(WHvSetPartitionProperty(p, WHvPartitionPropertyCodeProcessorCount, &one,
 					       sizeof(one)));
 	WHPT_ASSERT_OK(WHvSetupPartition(p));
 	memset(r2, 0, sizeof(r2));
 	WHPT_ASSERT_HR(WHvSetPartitionProperty(p, WHvPartitionPropertyCodeCpuidResultList2, r2,
-					       sizeof(r2[0])), E_INVALIDARG);
+					       sizeof(r2[0])),
+		       E_INVALIDARG);
 	WHPT_ASSERT_OK(WHvDeletePartition(p));
 }

@@ -8,10 +8,10 @@ WHPT_PAYLOAD(guest_state64);
 TestSuite(dirty, .timeout = 60);
 
 /* A tracked range above the builder's RAM; the 64-bit guest's identity map covers it. */
-#define T_GPA 0x100000ull
+#define T_GPA	0x100000ull
 #define T_PAGES 16
-#define T_SIZE (T_PAGES * 4096ull)
-#define TRACK (WHPT_MAP_RWX | WHvMapGpaRangeFlagTrackDirtyPages)
+#define T_SIZE	(T_PAGES * 4096ull)
+#define TRACK	(WHPT_MAP_RWX | WHvMapGpaRangeFlagTrackDirtyPages)
 
 struct dvm {
 	struct whpt_vm vm;
@@ -52,7 +52,7 @@ static uint64_t query(struct dvm *d, uint64_t gpa, uint64_t size)
 	return bm[0];
 }
 
-#define PAGE(n) (T_GPA + (uint64_t)(n) * 4096)
+#define PAGE(n) (T_GPA + (uint64_t)(n)*4096)
 
 Test(dirty, exactly_the_written_pages_then_clear)
 {
@@ -117,8 +117,8 @@ Test(dirty, partial_unmap_keeps_the_dirty_pages_that_stay)
 	guest_writes(&d, PAGE(1), PAGE(5), PAGE(10));
 	/* Unmapping page 5 splits the KVM slot in two; the log must survive it. */
 	WHPT_ASSERT_OK(WHvUnmapGpaRange(d.vm.part, PAGE(5), 4096));
-	WHPT_ASSERT_HR(WHvQueryGpaRangeDirtyBitmap(d.vm.part, T_GPA, T_SIZE, (UINT64[1]){ 0 },
-						   8), WHV_E_GPA_RANGE_NOT_FOUND);
+	WHPT_ASSERT_HR(WHvQueryGpaRangeDirtyBitmap(d.vm.part, T_GPA, T_SIZE, (UINT64[1]){ 0 }, 8),
+		       WHV_E_GPA_RANGE_NOT_FOUND);
 	cr_assert_eq(query(&d, T_GPA, 5 * 4096), 1ull << 1);
 	cr_assert_eq(query(&d, PAGE(6), 10 * 4096), 1ull << 4);
 	/* Remapping the hole (same memory) rejoins the slot; the pieces stay clean. */
@@ -160,8 +160,7 @@ Test(dirty, untracked_and_unmapped_ranges)
 	/* Tracked, then past its end. */
 	WHPT_ASSERT_HR(WHvQueryGpaRangeDirtyBitmap(d.vm.part, T_GPA, T_SIZE + 4096, bm, 8),
 		       WHV_E_GPA_RANGE_NOT_FOUND);
-	WHPT_ASSERT_HR(WHvQueryGpaRangeDirtyBitmap(d.vm.part, T_GPA, 0, NULL, 0),
-		       E_INVALIDARG);
+	WHPT_ASSERT_HR(WHvQueryGpaRangeDirtyBitmap(d.vm.part, T_GPA, 0, NULL, 0), E_INVALIDARG);
 	dvm_destroy(&d);
 }
 
@@ -177,7 +176,8 @@ Test(dirty, bitmap_argument_rules)
 	WHPT_ASSERT_HR(WHvQueryGpaRangeDirtyBitmap(d.vm.part, T_GPA, 100, bm, 8), E_INVALIDARG);
 	WHPT_ASSERT_HR(WHvQueryGpaRangeDirtyBitmap(d.vm.part, T_GPA, 4096, NULL, 8), E_POINTER);
 	WHPT_ASSERT_HR(WHvQueryGpaRangeDirtyBitmap(d.vm.part, T_GPA, 4096,
-		(UINT64 *)(void *)((uint8_t *)bm + 4), 8), E_INVALIDARG);
+						   (UINT64 *)(void *)((uint8_t *)bm + 4), 8),
+		       E_INVALIDARG);
 	WHPT_ASSERT_HR(WHvQueryGpaRangeDirtyBitmap(d.vm.part, T_GPA, 4096, bm, 4), E_INVALIDARG);
 	/* 65 pages need two words: 8 bytes are too few, 16 enough. */
 	WHPT_ASSERT_OK(WHvMapGpaRange(d.vm.part, big, 0x400000, 65 * 4096, TRACK));

@@ -16,11 +16,13 @@ static void dbg_vm(struct whpt_vm *vm, int exits)
 		memset(&prop, 0, sizeof(prop));
 		prop.ExtendedVmExits.ExceptionExit = 1;
 		WHPT_ASSERT_OK(WHvSetPartitionProperty(vm->part,
-			WHvPartitionPropertyCodeExtendedVmExits, &prop, sizeof(prop)));
+						       WHvPartitionPropertyCodeExtendedVmExits,
+						       &prop, sizeof(prop)));
 		memset(&prop, 0, sizeof(prop));
 		prop.ExceptionExitBitmap = 1ull << WHvX64ExceptionTypeDebugTrapOrFault;
 		WHPT_ASSERT_OK(WHvSetPartitionProperty(vm->part,
-			WHvPartitionPropertyCodeExceptionExitBitmap, &prop, sizeof(prop)));
+						       WHvPartitionPropertyCodeExceptionExitBitmap,
+						       &prop, sizeof(prop)));
 	}
 	WHPT_ASSERT_OK(WHvSetupPartition(vm->part));
 	vm->ram_size = WHPT_RAM_SIZE;
@@ -39,13 +41,14 @@ Test(exception, capability_offers_db_and_bp_only)
 
 	WHPT_ASSERT_OK(WHvGetCapability(WHvCapabilityCodeExtendedVmExits, &cap, sizeof(cap), NULL));
 	cr_assert(cap.ExtendedVmExits.ExceptionExit);
-	WHPT_ASSERT_OK(WHvGetCapability(WHvCapabilityCodeExceptionExitBitmap, &cap, sizeof(cap),
-					NULL));
+	WHPT_ASSERT_OK(
+		WHvGetCapability(WHvCapabilityCodeExceptionExitBitmap, &cap, sizeof(cap), NULL));
 	cr_assert_eq(cap.ExceptionExitBitmap, (1ull << 1) | (1ull << 3));
 	/* KVM cannot intercept #GP for user space: the property refuses it. */
 	WHPT_ASSERT_OK(WHvCreatePartition(&p));
-	WHPT_ASSERT_HR(WHvSetPartitionProperty(p, WHvPartitionPropertyCodeExceptionExitBitmap,
-					       &gp, sizeof(gp)), E_INVALIDARG);
+	WHPT_ASSERT_HR(WHvSetPartitionProperty(p, WHvPartitionPropertyCodeExceptionExitBitmap, &gp,
+					       sizeof(gp)),
+		       E_INVALIDARG);
 	WHPT_ASSERT_OK(WHvDeletePartition(p));
 }
 

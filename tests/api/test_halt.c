@@ -100,14 +100,15 @@ static void invalid_state_is_refused(const char *what, WHV_REGISTER_NAME name,
 		whpt_run(&vm);
 		cr_assert(vm.exit.ExitReason == WHvRunVpExitReasonInvalidVpRegisterValue,
 			  "%s was accepted, then the run gave %s instead of "
-			  "InvalidVpRegisterValue", what, whpt_describe(&vm));
+			  "InvalidVpRegisterValue",
+			  what, whpt_describe(&vm));
 		/* nothing ran: the VP still holds the state the caller gave it */
 		WHPT_ASSERT_EQ64(whpt_get(&vm, name).Reg64, bad.Reg64,
 				 "the invalid register after InvalidVpRegisterValue");
 		WHPT_ASSERT_EQ64(whpt_get64(&vm, WHvX64RegisterRip), vm.entry,
 				 "RIP after InvalidVpRegisterValue");
-		WHPT_ASSERT_EQ64(whpt_get(&vm, WHvX64RegisterCs).Segment.Selector,
-				 WHPT_SEL_CODE64, "CS.Selector after InvalidVpRegisterValue");
+		WHPT_ASSERT_EQ64(whpt_get(&vm, WHvX64RegisterCs).Segment.Selector, WHPT_SEL_CODE64,
+				 "CS.Selector after InvalidVpRegisterValue");
 		WHPT_ASSERT_EQ64(whpt_get64(&vm, WHvX64RegisterCr0), 0x80050033,
 				 "CR0 after InvalidVpRegisterValue");
 	} else {

@@ -6,10 +6,10 @@
 
 WHPT_PAYLOAD(guest_irq64);
 
-#define IRQ_READY 0x5EAD
-#define GUEST_APIC 1u
+#define IRQ_READY    0x5EAD
+#define GUEST_APIC   1u
 #define GUEST_WINDOW 2u
-#define GUEST_IPI 4u
+#define GUEST_IPI    4u
 
 /* A long-mode VM running irq64.S with the given LAPIC mode and CPU count. */
 static void irq_vm(struct whpt_vm *vm, UINT32 lapic_mode, UINT32 cpus, uint64_t rbx)
@@ -44,7 +44,7 @@ static uint64_t next_report(struct whpt_vm *vm)
 	UINT32 r = whpt_run(vm);
 
 	cr_assert(r == WHvRunVpExitReasonX64IoPortAccess &&
-		  vm->exit.IoPortAccess.PortNumber == WHPT_PORT_REPORT,
+			  vm->exit.IoPortAccess.PortNumber == WHPT_PORT_REPORT,
 		  "expected a report, got %s", whpt_describe(vm));
 	whpt_advance(vm);
 	return vm->exit.IoPortAccess.Rax & 0xFFFFFFFF;
@@ -182,8 +182,9 @@ Test(interrupts, without_lapic_emulation_requests_are_denied_and_hlt_exits)
 	WHPT_ASSERT_HR(request(&vm, WHvX64InterruptTypeFixed, 0x40, 0, 0),
 		       HRESULT_FROM_WIN32(ERROR_HV_OPERATION_DENIED));
 	WHPT_ASSERT_HR(WHvGetInterruptTargetVpSet(vm.part, 0,
-		WHvX64InterruptDestinationModePhysical, targets, 1, &n),
-		HRESULT_FROM_WIN32(ERROR_HV_OPERATION_DENIED));
+						  WHvX64InterruptDestinationModePhysical, targets,
+						  1, &n),
+		       HRESULT_FROM_WIN32(ERROR_HV_OPERATION_DENIED));
 	cr_assert_eq(next_report(&vm), IRQ_READY);
 	cr_assert_eq(whpt_run(&vm), WHvRunVpExitReasonX64Halt, "got %s", whpt_describe(&vm));
 	whpt_vm_destroy(&vm);
@@ -198,7 +199,7 @@ Test(interrupts, interrupt_window_exit_then_injection_through_pending_interrupti
 
 	irq_vm(&vm, WHvX64LocalApicEmulationModeNone, 1, GUEST_WINDOW);
 	cr_assert_eq(next_report(&vm), IRQ_READY);
-	cr_assert_eq(next_report(&vm), IRQ_READY);   /* IRQ_WINDOW_READY, IF = 0 now */
+	cr_assert_eq(next_report(&vm), IRQ_READY); /* IRQ_WINDOW_READY, IF = 0 now */
 	memset(&v, 0, sizeof(v));
 	v.DeliverabilityNotifications.InterruptNotification = 1;
 	whpt_set(&vm, WHvX64RegisterDeliverabilityNotifications, v);
@@ -251,17 +252,18 @@ Test(interrupts, apic_state_and_apic_registers_round_trip)
 	cr_assert_eq(next_report(&vm), IRQ_READY);
 	/* A short buffer tells the size. */
 	WHPT_ASSERT_HR(WHvGetVirtualProcessorInterruptControllerState2(vm.part, 0, st, 16,
-		&written), WHV_E_INSUFFICIENT_BUFFER);
+								       &written),
+		       WHV_E_INSUFFICIENT_BUFFER);
 	cr_assert(written >= 0x400, "size %u", written);
-	WHPT_ASSERT_OK(WHvGetVirtualProcessorInterruptControllerState2(vm.part, 0, st,
-		sizeof(st), &written));
+	WHPT_ASSERT_OK(WHvGetVirtualProcessorInterruptControllerState2(vm.part, 0, st, sizeof(st),
+								       &written));
 	memcpy(&svr, st + 0xF0, 4);
 	cr_assert_eq(svr & 0x1FF, 0x1FF, "the guest enabled its APIC: SVR 0x%x", svr);
 	cr_assert_eq(whpt_get64(&vm, WHvX64RegisterApicSpurious) & 0x1FF, 0x1FF);
 	/* TPR through the register name, then seen in the state page. */
 	whpt_set64(&vm, WHvX64RegisterApicTpr, 0x20);
-	WHPT_ASSERT_OK(WHvGetVirtualProcessorInterruptControllerState2(vm.part, 0, st2,
-		sizeof(st2), &written));
+	WHPT_ASSERT_OK(WHvGetVirtualProcessorInterruptControllerState2(vm.part, 0, st2, sizeof(st2),
+								       &written));
 	cr_assert_eq(st2[0x80], 0x20);
 	/* Setting the saved state back restores TPR 0. */
 	WHPT_ASSERT_OK(WHvSetVirtualProcessorInterruptControllerState2(vm.part, 0, st, written));
@@ -276,8 +278,9 @@ Test(interrupts, apic_state_needs_lapic_emulation)
 	UINT32 written;
 
 	irq_vm(&vm, WHvX64LocalApicEmulationModeNone, 1, 0);
-	WHPT_ASSERT_HR(WHvGetVirtualProcessorInterruptControllerState2(vm.part, 0, st,
-		sizeof(st), &written), HRESULT_FROM_WIN32(ERROR_HV_OPERATION_DENIED));
+	WHPT_ASSERT_HR(WHvGetVirtualProcessorInterruptControllerState2(vm.part, 0, st, sizeof(st),
+								       &written),
+		       HRESULT_FROM_WIN32(ERROR_HV_OPERATION_DENIED));
 	whpt_vm_destroy(&vm);
 }
 
@@ -306,10 +309,12 @@ Test(interrupts, init_sipi_starts_an_application_processor_blocked_in_run)
 	irq_vm(&vm, WHvX64LocalApicEmulationModeXApic, 2, GUEST_APIC);
 	WHPT_ASSERT_OK(WHvCreateVirtualProcessor(vm.part, 1, 0));
 	WHPT_ASSERT_OK(WHvGetInterruptTargetVpSet(vm.part, 1,
-		WHvX64InterruptDestinationModePhysical, targets, 2, &n));
+						  WHvX64InterruptDestinationModePhysical, targets,
+						  2, &n));
 	cr_assert(n == 1 && targets[0] == 1);
 	WHPT_ASSERT_OK(WHvGetInterruptTargetVpSet(vm.part, 0xFF,
-		WHvX64InterruptDestinationModePhysical, targets, 2, &n));
+						  WHvX64InterruptDestinationModePhysical, targets,
+						  2, &n));
 	cr_assert_eq(n, 2);
 	memset(&a, 0, sizeof(a));
 	a.part = vm.part;
@@ -381,8 +386,7 @@ Test(interrupts, ipi_from_one_vp_reaches_the_other_running_on_its_own_thread)
 	/* Wait until the AP has its APIC on and halts, then let VP 0 send the IPI. */
 	for (i = 0; i < 200 && a.n < 2; i++)
 		nanosleep(&ts, NULL);
-	cr_assert_eq(a.n, 2, "the AP did not come up (%d reports, hr 0x%08x)", a.n,
-		     (unsigned)a.hr);
+	cr_assert_eq(a.n, 2, "the AP did not come up (%d reports, hr 0x%08x)", a.n, (unsigned)a.hr);
 	WHPT_ASSERT_OK(request(&vm, WHvX64InterruptTypeFixed, 0x40, 0, 0));
 	cr_assert_eq(next_report(&vm), 0x40);
 	pthread_join(t, NULL);
@@ -402,18 +406,22 @@ Test(interrupts, logical_destinations_resolve_from_each_vps_ldr_and_dfr)
 	irq_vm(&vm, WHvX64LocalApicEmulationModeXApic, 2, 0);
 	WHPT_ASSERT_OK(WHvCreateVirtualProcessor(vm.part, 1, 0));
 	/* VP 0: flat model, logical ID bit 1 (SDM Vol.3 11.6.2.2). */
-	WHPT_ASSERT_OK(WHvGetVirtualProcessorInterruptControllerState2(vm.part, 0, st,
-		sizeof(st), &written));
+	WHPT_ASSERT_OK(WHvGetVirtualProcessorInterruptControllerState2(vm.part, 0, st, sizeof(st),
+								       &written));
 	memcpy(st + 0xD0, &ldr, 4);
 	memcpy(st + 0xE0, &dfr, 4);
 	WHPT_ASSERT_OK(WHvSetVirtualProcessorInterruptControllerState2(vm.part, 0, st, written));
 	WHPT_ASSERT_OK(WHvGetInterruptTargetVpSet(vm.part, 0x02,
-		WHvX64InterruptDestinationModeLogical, targets, 2, &n));
+						  WHvX64InterruptDestinationModeLogical, targets, 2,
+						  &n));
 	cr_assert(n == 1 && targets[0] == 0, "%u targets", n);
 	WHPT_ASSERT_OK(WHvGetInterruptTargetVpSet(vm.part, 0x01,
-		WHvX64InterruptDestinationModeLogical, targets, 2, &n));
+						  WHvX64InterruptDestinationModeLogical, targets, 2,
+						  &n));
 	cr_assert_eq(n, 0);
 	WHPT_ASSERT_HR(WHvGetInterruptTargetVpSet(vm.part, 0x01,
-		WHvX64InterruptDestinationModeLogical, targets, 1, &n), E_INVALIDARG);
+						  WHvX64InterruptDestinationModeLogical, targets, 1,
+						  &n),
+		       E_INVALIDARG);
 	whpt_vm_destroy(&vm);
 }

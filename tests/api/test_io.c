@@ -17,9 +17,10 @@ static uint16_t data_selector(enum whpt_mode mode)
 }
 
 /* check that the last exit is an I/O exit at record id with these decoded fields */
-static const WHV_X64_IO_PORT_ACCESS_CONTEXT *
-check_io(struct whpt_vm *vm, unsigned int id, uint16_t port, unsigned int is_write,
-	 unsigned int size, unsigned int string, unsigned int rep)
+static const WHV_X64_IO_PORT_ACCESS_CONTEXT *check_io(struct whpt_vm *vm, unsigned int id,
+						      uint16_t port, unsigned int is_write,
+						      unsigned int size, unsigned int string,
+						      unsigned int rep)
 {
 	const WHV_X64_IO_PORT_ACCESS_CONTEXT *io = &vm->exit.IoPortAccess;
 	struct whpt_rec r = whpt_rec(vm, id);
@@ -33,8 +34,8 @@ check_io(struct whpt_vm *vm, unsigned int id, uint16_t port, unsigned int is_wri
 	cr_assert_eq(io->PortNumber, port, "record %u: PortNumber 0x%x, expected 0x%x", id,
 		     io->PortNumber, port);
 	cr_assert_eq(io->AccessInfo.IsWrite, is_write, "record %u: IsWrite", id);
-	cr_assert_eq(io->AccessInfo.AccessSize, size, "record %u: AccessSize %u, expected %u",
-		     id, io->AccessInfo.AccessSize, size);
+	cr_assert_eq(io->AccessInfo.AccessSize, size, "record %u: AccessSize %u, expected %u", id,
+		     io->AccessInfo.AccessSize, size);
 	cr_assert_eq(io->AccessInfo.StringOp, string, "record %u: StringOp", id);
 	cr_assert_eq(io->AccessInfo.RepPrefix, rep, "record %u: RepPrefix", id);
 	cr_assert_eq(vm->exit.VpContext.ExecutionState.Cr0Pe, vm->mode != WHPT_REAL,
@@ -48,9 +49,10 @@ check_io(struct whpt_vm *vm, unsigned int id, uint16_t port, unsigned int is_wri
 }
 
 /* run, then check_io */
-static const WHV_X64_IO_PORT_ACCESS_CONTEXT *
-expect_io(struct whpt_vm *vm, unsigned int id, uint16_t port, unsigned int is_write,
-	  unsigned int size, unsigned int string, unsigned int rep)
+static const WHV_X64_IO_PORT_ACCESS_CONTEXT *expect_io(struct whpt_vm *vm, unsigned int id,
+						       uint16_t port, unsigned int is_write,
+						       unsigned int size, unsigned int string,
+						       unsigned int rep)
 {
 	whpt_run(vm);
 	return check_io(vm, id, port, is_write, size, string, rep);
@@ -59,11 +61,11 @@ expect_io(struct whpt_vm *vm, unsigned int id, uint16_t port, unsigned int is_wr
 /* the guest's next exit is the report at record id carrying value */
 static void expect_report(struct whpt_vm *vm, unsigned int id, uint64_t value)
 {
-	const WHV_X64_IO_PORT_ACCESS_CONTEXT *io =
-		expect_io(vm, id, WHPT_PORT_REPORT, 1, 4, 0, 0);
+	const WHV_X64_IO_PORT_ACCESS_CONTEXT *io = expect_io(vm, id, WHPT_PORT_REPORT, 1, 4, 0, 0);
 
-	cr_assert(io->Rax == value, "%s: guest reported 0x%" PRIx64 " at record %u, expected 0x%"
-		  PRIx64, whpt_mode_name(vm->mode), io->Rax, id, value);
+	cr_assert(io->Rax == value,
+		  "%s: guest reported 0x%" PRIx64 " at record %u, expected 0x%" PRIx64,
+		  whpt_mode_name(vm->mode), io->Rax, id, value);
 	whpt_advance(vm);
 }
 
@@ -352,12 +354,12 @@ Test(io, guest_prints_banner_on_serial_port_in_every_mode)
 		whpt_vm_start_kind(&vm, "basic", modes[m]);
 		whpt_run_to_halt(&vm);
 		cr_assert(vm.serial_len == strlen(want) &&
-			  memcmp(vm.serial, want, vm.serial_len) == 0,
+				  memcmp(vm.serial, want, vm.serial_len) == 0,
 			  "%s: serial output \"%.*s\"", whpt_mode_name(modes[m]),
 			  (int)vm.serial_len, vm.serial);
 		cr_assert(vm.nreports == 1 && vm.reports[0] == B_HELLO_VALUE,
-			  "%s: %u reports, first 0x%" PRIx64, whpt_mode_name(modes[m]),
-			  vm.nreports, vm.reports[0]);
+			  "%s: %u reports, first 0x%" PRIx64, whpt_mode_name(modes[m]), vm.nreports,
+			  vm.reports[0]);
 		whpt_vm_destroy(&vm);
 	}
 }

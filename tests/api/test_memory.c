@@ -43,8 +43,9 @@ static void assert_guest_reads(struct whpt_vm *vm, uint64_t gpa, uint32_t want)
 
 	cr_assert(reason == WHvRunVpExitReasonX64IoPortAccess,
 		  "guest read of GPA 0x%" PRIx64 " exited %s", gpa, whpt_describe(vm));
-	cr_assert(got == want, "guest read 0x%08" PRIx32 " at GPA 0x%" PRIx64
-		  ", expected 0x%08" PRIx32, got, gpa, want);
+	cr_assert(got == want,
+		  "guest read 0x%08" PRIx32 " at GPA 0x%" PRIx64 ", expected 0x%08" PRIx32, got,
+		  gpa, want);
 }
 
 /* the guest's read of gpa exits as MemoryAccess Read on an unmapped GPA */
@@ -84,8 +85,8 @@ Test(memory, mapped_range_is_guest_memory_and_unmapped_range_exits)
 	/* shared both ways: a host write is seen by the guest, a guest write by the host */
 	page[1] = 0x12345678;
 	assert_guest_reads(&vm, EXTRA_GPA + 4, 0x12345678);
-	cr_assert_eq(probe_write(&vm, EXTRA_GPA + 8, 0xABCDEF01),
-		     WHvRunVpExitReasonX64IoPortAccess, "write exited %s", whpt_describe(&vm));
+	cr_assert_eq(probe_write(&vm, EXTRA_GPA + 8, 0xABCDEF01), WHvRunVpExitReasonX64IoPortAccess,
+		     "write exited %s", whpt_describe(&vm));
 	cr_assert_eq(page[2], 0xABCDEF01);
 
 	WHPT_ASSERT_OK(WHvUnmapGpaRange(vm.part, EXTRA_GPA, 0x1000));
@@ -199,8 +200,7 @@ Test(memory, read_only_mapping_reads_but_write_exits_without_changing_memory)
 	probe_write(&vm, EXTRA_GPA + 0x10, 0xBAD0BAD0);
 	WHPT_ASSERT_EXIT(&vm, WHvRunVpExitReasonMemoryAccess);
 	cr_assert_eq(vm.exit.MemoryAccess.AccessInfo.AccessType, WHvMemoryAccessWrite,
-		     "AccessType %s",
-		     whpt_access_name(vm.exit.MemoryAccess.AccessInfo.AccessType));
+		     "AccessType %s", whpt_access_name(vm.exit.MemoryAccess.AccessInfo.AccessType));
 	cr_assert_eq(vm.exit.MemoryAccess.AccessInfo.GpaUnmapped, 0,
 		     "a mapped read-only page is not unmapped");
 	WHPT_ASSERT_EQ64(vm.exit.MemoryAccess.Gpa, EXTRA_GPA + 0x10, "MemoryAccess.Gpa");
@@ -260,7 +260,6 @@ Test(memory, read_gpa_range_rejects_oversize_and_unmapped)
 	WHPT_ASSERT_HR(WHvReadGpaRange(vm.part, 0, WHPT_DATA_GPA, ctl, buf, 17), E_INVALIDARG);
 	WHPT_ASSERT_HR(WHvWriteGpaRange(vm.part, 0, WHPT_DATA_GPA, ctl, buf, 17), E_INVALIDARG);
 	WHPT_ASSERT_HR(WHvReadGpaRange(vm.part, 0, WHPT_MMIO_GPA, ctl, buf, 4), E_ACCESSDENIED);
-	WHPT_ASSERT_HR(WHvWriteGpaRange(vm.part, 0, WHPT_MMIO_GPA, ctl, buf, 4),
-		       E_ACCESSDENIED);
+	WHPT_ASSERT_HR(WHvWriteGpaRange(vm.part, 0, WHPT_MMIO_GPA, ctl, buf, 4), E_ACCESSDENIED);
 	whpt_vm_destroy(&vm);
 }

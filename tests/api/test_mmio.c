@@ -194,9 +194,8 @@ static void fetch_from_unmapped(enum whpt_mode mode)
 	whpt_vm_start_kind(&vm, "mmio", mode);
 	whpt_goto(&vm, MM_EXEC_SETUP);
 	whpt_run_expect(&vm, WHvRunVpExitReasonMemoryAccess);
-	cr_assert(m->AccessInfo.AccessType == WHvMemoryAccessExecute,
-		  "%s: AccessType %s", whpt_mode_name(mode),
-		  whpt_access_name(m->AccessInfo.AccessType));
+	cr_assert(m->AccessInfo.AccessType == WHvMemoryAccessExecute, "%s: AccessType %s",
+		  whpt_mode_name(mode), whpt_access_name(m->AccessInfo.AccessType));
 	cr_assert_eq(m->AccessInfo.GpaUnmapped, 1);
 	WHPT_ASSERT_EQ64(m->Gpa, target, "MemoryAccess.Gpa of the fetch");
 	WHPT_ASSERT_EQ64(whpt_exit_at(&vm), target, "CS.base + RIP of the fetch");

@@ -31,8 +31,8 @@ static void msr_vm(struct whpt_vm *vm, int exits, uint64_t bitmap)
 	whpt_vm_set_mode(vm, WHPT_LONG64, vm->entry);
 }
 
-static const WHV_X64_MSR_ACCESS_CONTEXT *expect_msr(struct whpt_vm *vm, unsigned id,
-						     UINT32 msr, int write)
+static const WHV_X64_MSR_ACCESS_CONTEXT *expect_msr(struct whpt_vm *vm, unsigned id, UINT32 msr,
+						    int write)
 {
 	struct whpt_rec r = whpt_rec(vm, id);
 

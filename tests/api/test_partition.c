@@ -29,8 +29,8 @@ Test(partition, setup_without_processor_count_fails_invalid_partition_config)
 	WHPT_ASSERT_OK(WHvCreatePartition(&part));
 	WHPT_ASSERT_HR(WHvSetupPartition(part), WHV_E_INVALID_PARTITION_CONFIG);
 	/* the partition stays configurable: set the count and set up after all */
-	WHPT_ASSERT_OK(WHvSetPartitionProperty(part, WHvPartitionPropertyCodeProcessorCount,
-					       &n, sizeof(n)));
+	WHPT_ASSERT_OK(WHvSetPartitionProperty(part, WHvPartitionPropertyCodeProcessorCount, &n,
+					       sizeof(n)));
 	WHPT_ASSERT_OK(WHvSetupPartition(part));
 	WHPT_ASSERT_OK(WHvDeletePartition(part));
 }
@@ -50,16 +50,16 @@ Test(partition, processor_count_round_trips_with_exact_member_size)
 	UINT32 n = 4, got = 0, written = 0;
 
 	WHPT_ASSERT_OK(WHvCreatePartition(&part));
-	WHPT_ASSERT_OK(WHvSetPartitionProperty(part, WHvPartitionPropertyCodeProcessorCount,
-					       &n, sizeof(UINT32)));
-	WHPT_ASSERT_OK(WHvGetPartitionProperty(part, WHvPartitionPropertyCodeProcessorCount,
-					       &got, sizeof(UINT32), &written));
+	WHPT_ASSERT_OK(WHvSetPartitionProperty(part, WHvPartitionPropertyCodeProcessorCount, &n,
+					       sizeof(UINT32)));
+	WHPT_ASSERT_OK(WHvGetPartitionProperty(part, WHvPartitionPropertyCodeProcessorCount, &got,
+					       sizeof(UINT32), &written));
 	cr_assert_eq(got, 4);
 	cr_assert_eq(written, sizeof(UINT32), "WrittenSizeInBytes = %u", written);
 	WHPT_ASSERT_OK(WHvSetupPartition(part));
 	got = 0;
-	WHPT_ASSERT_OK(WHvGetPartitionProperty(part, WHvPartitionPropertyCodeProcessorCount,
-					       &got, sizeof(UINT32), NULL));
+	WHPT_ASSERT_OK(WHvGetPartitionProperty(part, WHvPartitionPropertyCodeProcessorCount, &got,
+					       sizeof(UINT32), NULL));
 	cr_assert_eq(got, 4, "ProcessorCount after setup = %u", got);
 	WHPT_ASSERT_OK(WHvDeletePartition(part));
 }
@@ -73,11 +73,11 @@ Test(partition, processor_count_round_trips_with_whole_property_union)
 	WHPT_ASSERT_OK(WHvCreatePartition(&part));
 	memset(&prop, 0, sizeof(prop));
 	prop.ProcessorCount = 3;
-	WHPT_ASSERT_OK(WHvSetPartitionProperty(part, WHvPartitionPropertyCodeProcessorCount,
-					       &prop, sizeof(prop)));
+	WHPT_ASSERT_OK(WHvSetPartitionProperty(part, WHvPartitionPropertyCodeProcessorCount, &prop,
+					       sizeof(prop)));
 	memset(&prop, 0, sizeof(prop));
-	WHPT_ASSERT_OK(WHvGetPartitionProperty(part, WHvPartitionPropertyCodeProcessorCount,
-					       &prop, sizeof(prop), &written));
+	WHPT_ASSERT_OK(WHvGetPartitionProperty(part, WHvPartitionPropertyCodeProcessorCount, &prop,
+					       sizeof(prop), &written));
 	cr_assert_eq(prop.ProcessorCount, 3);
 	cr_assert_eq(written, sizeof(UINT32), "WrittenSizeInBytes = %u", written);
 	WHPT_ASSERT_OK(WHvDeletePartition(part));
@@ -90,13 +90,13 @@ Test(partition, short_property_buffer_returns_insufficient_buffer)
 	UINT16 small = 1;
 
 	WHPT_ASSERT_OK(WHvCreatePartition(&part));
-	WHPT_ASSERT_HR(WHvSetPartitionProperty(part, WHvPartitionPropertyCodeProcessorCount,
-					       &small, sizeof(small)),
+	WHPT_ASSERT_HR(WHvSetPartitionProperty(part, WHvPartitionPropertyCodeProcessorCount, &small,
+					       sizeof(small)),
 		       WHV_E_INSUFFICIENT_BUFFER);
-	WHPT_ASSERT_OK(WHvSetPartitionProperty(part, WHvPartitionPropertyCodeProcessorCount,
-					       &n, sizeof(n)));
-	WHPT_ASSERT_HR(WHvGetPartitionProperty(part, WHvPartitionPropertyCodeProcessorCount,
-					       &small, sizeof(small), &written),
+	WHPT_ASSERT_OK(WHvSetPartitionProperty(part, WHvPartitionPropertyCodeProcessorCount, &n,
+					       sizeof(n)));
+	WHPT_ASSERT_HR(WHvGetPartitionProperty(part, WHvPartitionPropertyCodeProcessorCount, &small,
+					       sizeof(small), &written),
 		       WHV_E_INSUFFICIENT_BUFFER);
 	cr_assert_eq(written, sizeof(UINT32), "required size reported as %u", written);
 	WHPT_ASSERT_OK(WHvDeletePartition(part));
@@ -109,11 +109,11 @@ Test(partition, unknown_property_returns_unknown_property)
 
 	memset(&prop, 0, sizeof(prop));
 	WHPT_ASSERT_OK(WHvCreatePartition(&part));
-	WHPT_ASSERT_HR(WHvSetPartitionProperty(part, (WHV_PARTITION_PROPERTY_CODE)0x7777,
-					       &prop, sizeof(prop)),
+	WHPT_ASSERT_HR(WHvSetPartitionProperty(part, (WHV_PARTITION_PROPERTY_CODE)0x7777, &prop,
+					       sizeof(prop)),
 		       WHV_E_UNKNOWN_PROPERTY);
-	WHPT_ASSERT_HR(WHvGetPartitionProperty(part, (WHV_PARTITION_PROPERTY_CODE)0x7777,
-					       &prop, sizeof(prop), NULL),
+	WHPT_ASSERT_HR(WHvGetPartitionProperty(part, (WHV_PARTITION_PROPERTY_CODE)0x7777, &prop,
+					       sizeof(prop), NULL),
 		       WHV_E_UNKNOWN_PROPERTY);
 	WHPT_ASSERT_OK(WHvDeletePartition(part));
 }
@@ -124,10 +124,10 @@ Test(partition, processor_count_cannot_change_after_setup)
 	UINT32 n = 2, got = 0;
 
 	whpt_partition(&part, 1);
-	WHPT_ASSERT_FAILS(WHvSetPartitionProperty(part, WHvPartitionPropertyCodeProcessorCount,
-						  &n, sizeof(n)));
-	WHPT_ASSERT_OK(WHvGetPartitionProperty(part, WHvPartitionPropertyCodeProcessorCount,
-					       &got, sizeof(got), NULL));
+	WHPT_ASSERT_FAILS(WHvSetPartitionProperty(part, WHvPartitionPropertyCodeProcessorCount, &n,
+						  sizeof(n)));
+	WHPT_ASSERT_OK(WHvGetPartitionProperty(part, WHvPartitionPropertyCodeProcessorCount, &got,
+					       sizeof(got), NULL));
 	cr_assert_eq(got, 1);
 	WHPT_ASSERT_OK(WHvDeletePartition(part));
 }
@@ -143,12 +143,13 @@ Test(partition, processor_feature_properties_cannot_be_set_after_setup)
 	memset(&prop, 0, sizeof(prop));
 	WHPT_ASSERT_OK(WHvGetPartitionProperty(part, WHvPartitionPropertyCodeProcessorFeatures,
 					       &prop, sizeof(prop), &written));
-	WHPT_ASSERT_FAILS(WHvSetPartitionProperty(part,
-		WHvPartitionPropertyCodeProcessorFeatures, &prop, sizeof(prop)));
+	WHPT_ASSERT_FAILS(WHvSetPartitionProperty(part, WHvPartitionPropertyCodeProcessorFeatures,
+						  &prop, sizeof(prop)));
 	memset(&prop, 0, sizeof(prop));
 	prop.LocalApicEmulationMode = WHvX64LocalApicEmulationModeNone;
 	WHPT_ASSERT_FAILS(WHvSetPartitionProperty(part,
-		WHvPartitionPropertyCodeLocalApicEmulationMode, &prop, sizeof(prop)));
+						  WHvPartitionPropertyCodeLocalApicEmulationMode,
+						  &prop, sizeof(prop)));
 	WHPT_ASSERT_OK(WHvDeletePartition(part));
 }
 
@@ -159,8 +160,8 @@ Test(partition, extended_vm_exits_stay_settable_after_setup)
 
 	whpt_partition(&part, 1);
 	memset(&prop, 0, sizeof(prop));
-	WHPT_ASSERT_OK(WHvSetPartitionProperty(part, WHvPartitionPropertyCodeExtendedVmExits,
-					       &prop, sizeof(prop.ExtendedVmExits)));
+	WHPT_ASSERT_OK(WHvSetPartitionProperty(part, WHvPartitionPropertyCodeExtendedVmExits, &prop,
+					       sizeof(prop.ExtendedVmExits)));
 	WHPT_ASSERT_OK(WHvDeletePartition(part));
 }
 
@@ -194,10 +195,10 @@ Test(partition, null_handle_fails_without_crash)
 	WHPT_ASSERT_FAILS(WHvSetupPartition(NULL));
 	WHPT_ASSERT_FAILS(WHvDeletePartition(NULL));
 	WHPT_ASSERT_FAILS(WHvResetPartition(NULL));
-	WHPT_ASSERT_FAILS(WHvSetPartitionProperty(NULL, WHvPartitionPropertyCodeProcessorCount,
-						  &n, sizeof(n)));
-	WHPT_ASSERT_FAILS(WHvGetPartitionProperty(NULL, WHvPartitionPropertyCodeProcessorCount,
-						  &n, sizeof(n), NULL));
+	WHPT_ASSERT_FAILS(WHvSetPartitionProperty(NULL, WHvPartitionPropertyCodeProcessorCount, &n,
+						  sizeof(n)));
+	WHPT_ASSERT_FAILS(WHvGetPartitionProperty(NULL, WHvPartitionPropertyCodeProcessorCount, &n,
+						  sizeof(n), NULL));
 	WHPT_ASSERT_FAILS(WHvCreateVirtualProcessor(NULL, 0, 0));
 	WHPT_ASSERT_FAILS(WHvDeleteVirtualProcessor(NULL, 0));
 	WHPT_ASSERT_FAILS(WHvRunVirtualProcessor(NULL, 0, &exit, sizeof(exit)));
@@ -223,8 +224,8 @@ Test(partition, stale_handle_after_delete_fails_without_crash)
 
 	memset(&v, 0, sizeof(v));
 	WHPT_ASSERT_FAILS(WHvSetupPartition(part));
-	WHPT_ASSERT_FAILS(WHvGetPartitionProperty(part, WHvPartitionPropertyCodeProcessorCount,
-						  &n, sizeof(n), NULL));
+	WHPT_ASSERT_FAILS(WHvGetPartitionProperty(part, WHvPartitionPropertyCodeProcessorCount, &n,
+						  sizeof(n), NULL));
 	WHPT_ASSERT_FAILS(WHvCreateVirtualProcessor(part, 0, 0));
 	WHPT_ASSERT_FAILS(WHvRunVirtualProcessor(part, 0, &exit, sizeof(exit)));
 	WHPT_ASSERT_FAILS(WHvCancelRunVirtualProcessor(part, 0, 0));
@@ -243,8 +244,8 @@ Test(partition, handle_never_returned_by_create_fails_without_crash)
 	WHV_RUN_VP_EXIT_CONTEXT exit;
 
 	memset(fake, 0x5A, sizeof(fake));
-	WHPT_ASSERT_FAILS(WHvSetPartitionProperty(part, WHvPartitionPropertyCodeProcessorCount,
-						  &n, sizeof(n)));
+	WHPT_ASSERT_FAILS(WHvSetPartitionProperty(part, WHvPartitionPropertyCodeProcessorCount, &n,
+						  sizeof(n)));
 	WHPT_ASSERT_FAILS(WHvSetupPartition(part));
 	WHPT_ASSERT_FAILS(WHvRunVirtualProcessor(part, 0, &exit, sizeof(exit)));
 	WHPT_ASSERT_FAILS(WHvDeletePartition(part));

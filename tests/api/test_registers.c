@@ -4,7 +4,16 @@
 TestSuite(registers, .timeout = 30);
 
 /* How a register's value is compared after a round trip. */
-enum kind { K64, K128, KSEG, KTAB, KFP, KFPCS, KXMMCS, KTSC };
+enum kind {
+	K64,
+	K128,
+	KSEG,
+	KTAB,
+	KFP,
+	KFPCS,
+	KXMMCS,
+	KTSC
+};
 
 struct reg {
 	WHV_REGISTER_NAME name;
@@ -57,8 +66,17 @@ static WHV_REGISTER_VALUE vxmmcs(void)
 	return v;
 }
 
-#define R64(n, val) { WHvX64Register##n, #n, K64, { .Reg64 = (val) } }
-#define RSEG(n, b, l, s, a) { WHvX64Register##n, #n, KSEG, whpt_segment(b, l, s, a) }
+#define R64(n, val)                         \
+	{                                   \
+		WHvX64Register##n, #n, K64, \
+		{                           \
+			.Reg64 = (val)      \
+		}                           \
+	}
+#define RSEG(n, b, l, s, a)                                           \
+	{                                                             \
+		WHvX64Register##n, #n, KSEG, whpt_segment(b, l, s, a) \
+	}
 
 /*
  * A coherent 32-bit protected-mode state (no paging) that every name below
@@ -76,7 +94,7 @@ static size_t build_regs(struct reg *r)
 	for (i = 0; i < 16; i++) {
 		static const char *const gpr[16] = {
 			"Rax", "Rcx", "Rdx", "Rbx", "Rsp", "Rbp", "Rsi", "Rdi",
-			"R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15",
+			"R8",  "R9",  "R10", "R11", "R12", "R13", "R14", "R15",
 		};
 
 		r[n].name = (WHV_REGISTER_NAME)(WHvX64RegisterRax + i);
@@ -111,7 +129,7 @@ static size_t build_regs(struct reg *r)
 	r[n++] = (struct reg)R64(XCr0, 0x3);
 	for (i = 0; i < 16; i++) {
 		static const char *const xmm[16] = {
-			"Xmm0", "Xmm1", "Xmm2", "Xmm3", "Xmm4", "Xmm5", "Xmm6", "Xmm7",
+			"Xmm0", "Xmm1", "Xmm2",	 "Xmm3",  "Xmm4",  "Xmm5",  "Xmm6",  "Xmm7",
 			"Xmm8", "Xmm9", "Xmm10", "Xmm11", "Xmm12", "Xmm13", "Xmm14", "Xmm15",
 		};
 		uint64_t lo = 0x1010101010101010ull * (uint64_t)(i + 1) + 0x0F;
@@ -180,32 +198,34 @@ static void assert_same(const struct reg *want, const WHV_REGISTER_VALUE *got)
 		break;
 	case K128:
 		cr_assert(got->Reg128.Low64 == w->Reg128.Low64 &&
-			  got->Reg128.High64 == w->Reg128.High64,
+				  got->Reg128.High64 == w->Reg128.High64,
 			  "%s: got %016" PRIx64 ":%016" PRIx64 ", set %016" PRIx64 ":%016" PRIx64,
-			  want->what, got->Reg128.High64, got->Reg128.Low64,
-			  w->Reg128.High64, w->Reg128.Low64);
+			  want->what, got->Reg128.High64, got->Reg128.Low64, w->Reg128.High64,
+			  w->Reg128.Low64);
 		break;
 	case KSEG:
 		cr_assert(got->Segment.Base == w->Segment.Base &&
-			  got->Segment.Limit == w->Segment.Limit &&
-			  got->Segment.Selector == w->Segment.Selector &&
-			  got->Segment.Attributes == w->Segment.Attributes,
-			  "%s: got base 0x%" PRIx64 " limit 0x%x sel 0x%x attr 0x%x, set base 0x%"
-			  PRIx64 " limit 0x%x sel 0x%x attr 0x%x", want->what,
-			  got->Segment.Base, got->Segment.Limit, got->Segment.Selector,
+				  got->Segment.Limit == w->Segment.Limit &&
+				  got->Segment.Selector == w->Segment.Selector &&
+				  got->Segment.Attributes == w->Segment.Attributes,
+			  "%s: got base 0x%" PRIx64
+			  " limit 0x%x sel 0x%x attr 0x%x, set base 0x%" PRIx64
+			  " limit 0x%x sel 0x%x attr 0x%x",
+			  want->what, got->Segment.Base, got->Segment.Limit, got->Segment.Selector,
 			  got->Segment.Attributes, w->Segment.Base, w->Segment.Limit,
 			  w->Segment.Selector, w->Segment.Attributes);
 		break;
 	case KTAB:
 		cr_assert(got->Table.Base == w->Table.Base && got->Table.Limit == w->Table.Limit,
 			  "%s: got base 0x%" PRIx64 " limit 0x%x, set base 0x%" PRIx64
-			  " limit 0x%x", want->what, got->Table.Base, got->Table.Limit,
-			  w->Table.Base, w->Table.Limit);
+			  " limit 0x%x",
+			  want->what, got->Table.Base, got->Table.Limit, w->Table.Base,
+			  w->Table.Limit);
 		break;
 	case KFP:
 		cr_assert(got->Fp.Mantissa == w->Fp.Mantissa &&
-			  got->Fp.BiasedExponent == w->Fp.BiasedExponent &&
-			  got->Fp.Sign == w->Fp.Sign,
+				  got->Fp.BiasedExponent == w->Fp.BiasedExponent &&
+				  got->Fp.Sign == w->Fp.Sign,
 			  "%s: got %x:%x:%016" PRIx64 ", set %x:%x:%016" PRIx64, want->what,
 			  (unsigned int)got->Fp.Sign, (unsigned int)got->Fp.BiasedExponent,
 			  got->Fp.Mantissa, (unsigned int)w->Fp.Sign,
@@ -213,10 +233,10 @@ static void assert_same(const struct reg *want, const WHV_REGISTER_VALUE *got)
 		break;
 	case KFPCS:
 		cr_assert(got->FpControlStatus.FpControl == w->FpControlStatus.FpControl &&
-			  got->FpControlStatus.FpStatus == w->FpControlStatus.FpStatus &&
-			  got->FpControlStatus.FpTag == w->FpControlStatus.FpTag &&
-			  got->FpControlStatus.LastFpOp == w->FpControlStatus.LastFpOp &&
-			  got->FpControlStatus.LastFpRip == w->FpControlStatus.LastFpRip,
+				  got->FpControlStatus.FpStatus == w->FpControlStatus.FpStatus &&
+				  got->FpControlStatus.FpTag == w->FpControlStatus.FpTag &&
+				  got->FpControlStatus.LastFpOp == w->FpControlStatus.LastFpOp &&
+				  got->FpControlStatus.LastFpRip == w->FpControlStatus.LastFpRip,
 			  "%s: got fcw %x fsw %x tag %x op %x rip %" PRIx64, want->what,
 			  got->FpControlStatus.FpControl, got->FpControlStatus.FpStatus,
 			  got->FpControlStatus.FpTag, got->FpControlStatus.LastFpOp,
@@ -225,11 +245,10 @@ static void assert_same(const struct reg *want, const WHV_REGISTER_VALUE *got)
 	case KXMMCS:
 		/* XmmStatusControlMask describes the CPU (MXCSR_MASK); it is not state */
 		cr_assert(got->XmmControlStatus.LastFpRdp == w->XmmControlStatus.LastFpRdp &&
-			  got->XmmControlStatus.XmmStatusControl ==
-			  w->XmmControlStatus.XmmStatusControl,
+				  got->XmmControlStatus.XmmStatusControl ==
+					  w->XmmControlStatus.XmmStatusControl,
 			  "%s: got rdp %" PRIx64 " mxcsr %x", want->what,
-			  got->XmmControlStatus.LastFpRdp,
-			  got->XmmControlStatus.XmmStatusControl);
+			  got->XmmControlStatus.LastFpRdp, got->XmmControlStatus.XmmStatusControl);
 		break;
 	}
 }
@@ -245,8 +264,8 @@ Test(registers, every_register_round_trips_one_at_a_time)
 	for (i = 0; i < n; i++) {
 		HRESULT hr = WHvSetVirtualProcessorRegisters(vm.part, 0, &r[i].name, 1, &r[i].v);
 
-		cr_assert(hr == S_OK, "set %s: 0x%08" PRIX32 " (%s): %s", r[i].what,
-			  (uint32_t)hr, whpt_hr_name(hr), openwhp_last_error());
+		cr_assert(hr == S_OK, "set %s: 0x%08" PRIX32 " (%s): %s", r[i].what, (uint32_t)hr,
+			  whpt_hr_name(hr), openwhp_last_error());
 	}
 	for (i = 0; i < n; i++) {
 		WHV_REGISTER_VALUE got;
@@ -254,8 +273,8 @@ Test(registers, every_register_round_trips_one_at_a_time)
 
 		memset(&got, 0xEE, sizeof(got));
 		hr = WHvGetVirtualProcessorRegisters(vm.part, 0, &r[i].name, 1, &got);
-		cr_assert(hr == S_OK, "get %s: 0x%08" PRIX32 " (%s): %s", r[i].what,
-			  (uint32_t)hr, whpt_hr_name(hr), openwhp_last_error());
+		cr_assert(hr == S_OK, "get %s: 0x%08" PRIX32 " (%s): %s", r[i].what, (uint32_t)hr,
+			  whpt_hr_name(hr), openwhp_last_error());
 		assert_same(&r[i], &got);
 	}
 	whpt_vm_destroy(&vm);
@@ -284,12 +303,10 @@ Test(registers, every_register_round_trips_in_one_batch)
 }
 
 static const uint64_t echo_value[16] = {
-	0xA0A1A2A3A4A5A6A7ull, 0xB0B1B2B3B4B5B6B7ull, 0xC0C1C2C3C4C5C6C7ull,
-	0xD0D1D2D3D4D5D6D7ull, 0x0000000000007F00ull, 0xE0E1E2E3E4E5E6E7ull,
-	0xF0F1F2F3F4F5F6F7ull, 0x1011121314151617ull, 0x2021222324252627ull,
-	0x3031323334353637ull, 0x4041424344454647ull, 0x5051525354555657ull,
-	0x6061626364656667ull, 0x7071727374757677ull, 0x8081828384858687ull,
-	0x9091929394959697ull,
+	0xA0A1A2A3A4A5A6A7ull, 0xB0B1B2B3B4B5B6B7ull, 0xC0C1C2C3C4C5C6C7ull, 0xD0D1D2D3D4D5D6D7ull,
+	0x0000000000007F00ull, 0xE0E1E2E3E4E5E6E7ull, 0xF0F1F2F3F4F5F6F7ull, 0x1011121314151617ull,
+	0x2021222324252627ull, 0x3031323334353637ull, 0x4041424344454647ull, 0x5051525354555657ull,
+	0x6061626364656667ull, 0x7071727374757677ull, 0x8081828384858687ull, 0x9091929394959697ull,
 };
 
 /* host sets the GPRs, the guest stores them: the guest saw exactly those values */
@@ -310,8 +327,8 @@ static void guest_sees_gprs_set_by_host(enum whpt_mode mode)
 	whpt_run_expect(&vm, WHvRunVpExitReasonX64Halt);
 	for (i = 0; i < count; i++) {
 		/* outside long mode the guest stores the low 32 bits */
-		uint64_t got, want = mode == WHPT_LONG64 ? echo_value[i] :
-				     echo_value[i] & 0xFFFFFFFF;
+		uint64_t got,
+			want = mode == WHPT_LONG64 ? echo_value[i] : echo_value[i] & 0xFFFFFFFF;
 
 		memcpy(&got, vm.ram + B_ECHO_GPA + 8 * i, sizeof(got));
 		cr_assert(got == want,
@@ -359,7 +376,7 @@ Test(registers, host_reads_registers_the_guest_loaded)
 		{ WHvX64RegisterRax, B_SET_RAX }, { WHvX64RegisterRbx, B_SET_RBX },
 		{ WHvX64RegisterRcx, B_SET_RCX }, { WHvX64RegisterRdx, B_SET_RDX },
 		{ WHvX64RegisterRsi, B_SET_RSI }, { WHvX64RegisterRdi, B_SET_RDI },
-		{ WHvX64RegisterR8, B_SET_R8 }, { WHvX64RegisterR15, B_SET_R15 },
+		{ WHvX64RegisterR8, B_SET_R8 },	  { WHvX64RegisterR15, B_SET_R15 },
 	};
 	size_t i;
 
@@ -369,11 +386,10 @@ Test(registers, host_reads_registers_the_guest_loaded)
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		cr_assert(whpt_get64(&vm, want[i].name) == want[i].value,
 			  "register 0x%x: got 0x%" PRIx64 ", guest loaded 0x%" PRIx64,
-			  (unsigned int)want[i].name, whpt_get64(&vm, want[i].name),
-			  want[i].value);
+			  (unsigned int)want[i].name, whpt_get64(&vm, want[i].name), want[i].value);
 	/* RIP after the exit is past the HLT */
-	WHPT_ASSERT_EQ64(whpt_get64(&vm, WHvX64RegisterRip),
-			 whpt_rec(&vm, B_SETREGS_DONE).addr + 1, "RIP after HLT");
+	WHPT_ASSERT_EQ64(whpt_get64(&vm, WHvX64RegisterRip), whpt_rec(&vm, B_SETREGS_DONE).addr + 1,
+			 "RIP after HLT");
 	whpt_vm_destroy(&vm);
 }
 
@@ -406,8 +422,7 @@ static void assert_rejected(struct whpt_vm *vm, WHV_REGISTER_NAME name, const ch
 	WHV_REGISTER_VALUE before = whpt_get(vm, name), after;
 	HRESULT hr = WHvSetVirtualProcessorRegisters(vm->part, 0, &name, 1, &bad);
 
-	cr_assert(FAILED(hr), "setting invalid %s succeeded (0x%08" PRIX32 ")", what,
-		  (uint32_t)hr);
+	cr_assert(FAILED(hr), "setting invalid %s succeeded (0x%08" PRIX32 ")", what, (uint32_t)hr);
 	after = whpt_get(vm, name);
 	cr_assert(memcmp(&before, &after, sizeof(before)) == 0,
 		  "failed set of %s changed the register", what);
@@ -459,7 +474,7 @@ static void access_state_after_exit(struct whpt_vm *vm, WHV_REGISTER_VALUE gv[18
 	int i;
 
 	for (i = 0; i < 18; i++)
-		gprs[i] = (WHV_REGISTER_NAME)(WHvX64RegisterRax + i);	/* ..R15, Rip, Rflags */
+		gprs[i] = (WHV_REGISTER_NAME)(WHvX64RegisterRax + i); /* ..R15, Rip, Rflags */
 	before = openwhp_ioctl_count();
 	WHPT_ASSERT_OK(WHvGetVirtualProcessorRegisters(vm->part, 0, gprs, 18, gv));
 	WHPT_ASSERT_OK(WHvGetVirtualProcessorRegisters(vm->part, 0, segs, 6, sv));
@@ -470,8 +485,8 @@ static void access_state_after_exit(struct whpt_vm *vm, WHV_REGISTER_VALUE gv[18
 	wv[1] = whpt_reg64(new_rax);
 	WHPT_ASSERT_OK(WHvSetVirtualProcessorRegisters(vm->part, 0, wn, 2, wv));
 	after = openwhp_ioctl_count();
-	cr_assert(after == before, "register access after a %s exit issued %" PRIu64
-		  " vCPU ioctls", whpt_exit_name(vm->exit.ExitReason), after - before);
+	cr_assert(after == before, "register access after a %s exit issued %" PRIu64 " vCPU ioctls",
+		  whpt_exit_name(vm->exit.ExitReason), after - before);
 }
 
 Test(registers, state_access_after_out_exit_costs_no_vcpu_ioctl_and_reaches_guest)
@@ -483,7 +498,8 @@ Test(registers, state_access_after_out_exit_costs_no_vcpu_ioctl_and_reaches_gues
 	whpt_run_expect(&vm, WHvRunVpExitReasonX64IoPortAccess);
 	whpt_assert_at(&vm, IO_OUTB_IMM);
 	access_state_after_exit(&vm, gv, sv,
-		vm.exit.VpContext.Rip + vm.exit.VpContext.InstructionLength, 0x55667788);
+				vm.exit.VpContext.Rip + vm.exit.VpContext.InstructionLength,
+				0x55667788);
 
 	/* the values read are the guest's, and the writes reach the guest */
 	WHPT_ASSERT_EQ64(gv[0].Reg64, IO_RAX_INIT, "RAX read after the exit");
@@ -505,7 +521,8 @@ Test(registers, state_access_after_in_exit_costs_no_vcpu_ioctl_and_reaches_guest
 	whpt_vm_start_kind(&vm, "io", WHPT_LONG64);
 	whpt_run_to(&vm, IO_INL_IMM);
 	access_state_after_exit(&vm, gv, sv,
-		vm.exit.VpContext.Rip + vm.exit.VpContext.InstructionLength, 0x13572468);
+				vm.exit.VpContext.Rip + vm.exit.VpContext.InstructionLength,
+				0x13572468);
 	WHPT_ASSERT_EQ64(gv[16].Reg64, whpt_rec(&vm, IO_INL_IMM).addr, "RIP read after the exit");
 	whpt_run_expect(&vm, WHvRunVpExitReasonX64IoPortAccess);
 	whpt_assert_at(&vm, IO_INL_IMM_REPORT);

@@ -7,22 +7,33 @@ WHPT_PAYLOAD(guest_snap64);
 
 /* Everything a VP's architectural state is made of, as WHP names it. */
 static const WHV_REGISTER_NAME snap_regs[] = {
-	WHvX64RegisterRax, WHvX64RegisterRcx, WHvX64RegisterRdx, WHvX64RegisterRbx,
-	WHvX64RegisterRsp, WHvX64RegisterRbp, WHvX64RegisterRsi, WHvX64RegisterRdi,
-	WHvX64RegisterR8, WHvX64RegisterR9, WHvX64RegisterR10, WHvX64RegisterR11,
-	WHvX64RegisterR12, WHvX64RegisterR13, WHvX64RegisterR14, WHvX64RegisterR15,
-	WHvX64RegisterRip, WHvX64RegisterRflags,
-	WHvX64RegisterEs, WHvX64RegisterCs, WHvX64RegisterSs, WHvX64RegisterDs,
-	WHvX64RegisterFs, WHvX64RegisterGs, WHvX64RegisterLdtr, WHvX64RegisterTr,
-	WHvX64RegisterIdtr, WHvX64RegisterGdtr,
-	WHvX64RegisterCr0, WHvX64RegisterCr2, WHvX64RegisterCr3, WHvX64RegisterCr4,
-	WHvX64RegisterCr8, WHvX64RegisterEfer, WHvX64RegisterApicBase,
-	WHvX64RegisterDr0, WHvX64RegisterDr1, WHvX64RegisterDr2, WHvX64RegisterDr3,
-	WHvX64RegisterDr6, WHvX64RegisterDr7,
-	WHvX64RegisterKernelGsBase, WHvX64RegisterPat, WHvX64RegisterSysenterCs,
-	WHvX64RegisterSysenterEip, WHvX64RegisterSysenterEsp, WHvX64RegisterStar,
-	WHvX64RegisterLstar, WHvX64RegisterCstar, WHvX64RegisterSfmask, WHvX64RegisterTscAux,
-	WHvRegisterPendingInterruption, WHvRegisterInterruptState, WHvRegisterPendingEvent,
+	WHvX64RegisterRax,	   WHvX64RegisterRcx,
+	WHvX64RegisterRdx,	   WHvX64RegisterRbx,
+	WHvX64RegisterRsp,	   WHvX64RegisterRbp,
+	WHvX64RegisterRsi,	   WHvX64RegisterRdi,
+	WHvX64RegisterR8,	   WHvX64RegisterR9,
+	WHvX64RegisterR10,	   WHvX64RegisterR11,
+	WHvX64RegisterR12,	   WHvX64RegisterR13,
+	WHvX64RegisterR14,	   WHvX64RegisterR15,
+	WHvX64RegisterRip,	   WHvX64RegisterRflags,
+	WHvX64RegisterEs,	   WHvX64RegisterCs,
+	WHvX64RegisterSs,	   WHvX64RegisterDs,
+	WHvX64RegisterFs,	   WHvX64RegisterGs,
+	WHvX64RegisterLdtr,	   WHvX64RegisterTr,
+	WHvX64RegisterIdtr,	   WHvX64RegisterGdtr,
+	WHvX64RegisterCr0,	   WHvX64RegisterCr2,
+	WHvX64RegisterCr3,	   WHvX64RegisterCr4,
+	WHvX64RegisterCr8,	   WHvX64RegisterEfer,
+	WHvX64RegisterApicBase,	   WHvX64RegisterDr0,
+	WHvX64RegisterDr1,	   WHvX64RegisterDr2,
+	WHvX64RegisterDr3,	   WHvX64RegisterDr6,
+	WHvX64RegisterDr7,	   WHvX64RegisterKernelGsBase,
+	WHvX64RegisterPat,	   WHvX64RegisterSysenterCs,
+	WHvX64RegisterSysenterEip, WHvX64RegisterSysenterEsp,
+	WHvX64RegisterStar,	   WHvX64RegisterLstar,
+	WHvX64RegisterCstar,	   WHvX64RegisterSfmask,
+	WHvX64RegisterTscAux,	   WHvRegisterPendingInterruption,
+	WHvRegisterInterruptState, WHvRegisterPendingEvent,
 };
 #define NREGS (sizeof(snap_regs) / sizeof(snap_regs[0]))
 
@@ -45,7 +56,8 @@ static void snap_vm(struct whpt_vm *vm, uint8_t *ram)
 	WHPT_ASSERT_OK(WHvSetPartitionProperty(vm->part, WHvPartitionPropertyCodeProcessorCount,
 					       &one, sizeof(one)));
 	WHPT_ASSERT_OK(WHvSetPartitionProperty(vm->part,
-		WHvPartitionPropertyCodeLocalApicEmulationMode, &xapic, sizeof(xapic)));
+					       WHvPartitionPropertyCodeLocalApicEmulationMode,
+					       &xapic, sizeof(xapic)));
 	WHPT_ASSERT_OK(WHvSetupPartition(vm->part));
 	vm->ram_size = WHPT_RAM_SIZE;
 	vm->ram = ram ? ram : whpt_alloc(vm->ram_size);
@@ -68,10 +80,11 @@ static void snap_vm(struct whpt_vm *vm, uint8_t *ram)
 static void snapshot_save(struct whpt_vm *vm, struct snapshot *s)
 {
 	WHPT_ASSERT_OK(WHvGetVirtualProcessorRegisters(vm->part, 0, snap_regs, NREGS, s->regs));
-	WHPT_ASSERT_OK(WHvGetVirtualProcessorXsaveState(vm->part, 0, s->xsave,
-		sizeof(s->xsave), &s->xsave_size));
+	WHPT_ASSERT_OK(WHvGetVirtualProcessorXsaveState(vm->part, 0, s->xsave, sizeof(s->xsave),
+							&s->xsave_size));
 	WHPT_ASSERT_OK(WHvGetVirtualProcessorInterruptControllerState2(vm->part, 0, s->apic,
-		sizeof(s->apic), &s->apic_size));
+								       sizeof(s->apic),
+								       &s->apic_size));
 	s->ram = whpt_alloc(vm->ram_size);
 	memcpy(s->ram, vm->ram, vm->ram_size);
 }
@@ -79,7 +92,7 @@ static void snapshot_save(struct whpt_vm *vm, struct snapshot *s)
 static void snapshot_restore(struct whpt_vm *vm, const struct snapshot *s)
 {
 	WHPT_ASSERT_OK(WHvSetVirtualProcessorInterruptControllerState2(vm->part, 0, s->apic,
-		s->apic_size));
+								       s->apic_size));
 	WHPT_ASSERT_OK(WHvSetVirtualProcessorXsaveState(vm->part, 0, s->xsave, s->xsave_size));
 	WHPT_ASSERT_OK(WHvSetVirtualProcessorRegisters(vm->part, 0, snap_regs, NREGS, s->regs));
 }

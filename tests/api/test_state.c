@@ -14,13 +14,13 @@ TestSuite(state, .timeout = 60);
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Offsets in an XSAVE area (SDM Vol.1 10.5.1, 13.4). */
-#define X_FCW 0
-#define X_MXCSR 24
-#define X_MXCSR_MASK 28
-#define X_XMM 160
-#define X_XSTATE_BV 512
-#define X_XCOMP_BV 520
-#define X_EXT 576
+#define X_FCW	      0
+#define X_MXCSR	      24
+#define X_MXCSR_MASK  28
+#define X_XMM	      160
+#define X_XSTATE_BV   512
+#define X_XCOMP_BV    520
+#define X_EXT	      576
 #define XCOMP_COMPACT (1ull << 63)
 
 /* Run to the HLT recorded as (id); WHP reports a halt with RIP after the HLT. */
@@ -137,8 +137,8 @@ Test(state, xsave_size_follows_the_buffer_rules_and_cpuid)
 	want = compact_layout(&vm, xsave_components(&vm), off, size);
 	WHPT_ASSERT_HR(WHvGetVirtualProcessorXsaveState(vm.part, 0, NULL, 0, &need),
 		       WHV_E_INSUFFICIENT_BUFFER);
-	cr_assert_eq(need, want, "size %u, the compacted size of CPUID's components is %u",
-		     need, want);
+	cr_assert_eq(need, want, "size %u, the compacted size of CPUID's components is %u", need,
+		     want);
 	buf = malloc(need + 512);
 	written = 0;
 	WHPT_ASSERT_HR(WHvGetVirtualProcessorXsaveState(vm.part, 0, buf, need - 1, &written),
@@ -198,7 +198,7 @@ static void xmm_set_seen_by_guest(enum whpt_mode mode)
 	x = xsave_get(&vm, &size);
 	for (i = 0; i < xmm_count(mode); i++)
 		xmm_pattern(i, x + X_XMM + 16 * i, 0x21);
-	wr64(x + X_XSTATE_BV, rd64(x + X_XSTATE_BV) | 2);   /* SSE state is not initial */
+	wr64(x + X_XSTATE_BV, rd64(x + X_XSTATE_BV) | 2); /* SSE state is not initial */
 	WHPT_ASSERT_OK(WHvSetVirtualProcessorXsaveState(vm.part, 0, x, size));
 	/* The register view agrees before the guest runs. */
 	r = whpt_get(&vm, WHvX64RegisterXmm5);
@@ -377,37 +377,47 @@ Test(state, the_generic_state_calls)
 	x = xsave_get(&vm, &size);
 	g = malloc(size);
 	WHPT_ASSERT_HR(WHvGetVirtualProcessorState(vm.part, 0,
-		WHvVirtualProcessorStateTypeXsaveState, NULL, 0, &n1), WHV_E_INSUFFICIENT_BUFFER);
+						   WHvVirtualProcessorStateTypeXsaveState, NULL, 0,
+						   &n1),
+		       WHV_E_INSUFFICIENT_BUFFER);
 	cr_assert_eq(n1, size);
 	WHPT_ASSERT_OK(WHvGetVirtualProcessorState(vm.part, 0,
-		WHvVirtualProcessorStateTypeXsaveState, g, size, &n1));
+						   WHvVirtualProcessorStateTypeXsaveState, g, size,
+						   &n1));
 	cr_assert_eq(memcmp(x, g, size), 0, "generic and specific XSAVE state differ");
 	xmm_pattern(2, g + X_XMM + 32, 0x77);
 	wr64(g + X_XSTATE_BV, rd64(g + X_XSTATE_BV) | 2);
 	WHPT_ASSERT_OK(WHvSetVirtualProcessorState(vm.part, 0,
-		WHvVirtualProcessorStateTypeXsaveState, g, size));
+						   WHvVirtualProcessorStateTypeXsaveState, g,
+						   size));
 	free(x);
 	x = xsave_get(&vm, &size);
 	cr_assert_eq(memcmp(x, g, size), 0, "set through the generic call");
 	/* The interrupt controller type is WHvGet...InterruptControllerState2. */
 	h1 = WHvGetVirtualProcessorInterruptControllerState2(vm.part, 0, l1, sizeof(l1), &n1);
 	h2 = WHvGetVirtualProcessorState(vm.part, 0,
-		WHvVirtualProcessorStateTypeInterruptControllerState2, l2, sizeof(l2), &n2);
+					 WHvVirtualProcessorStateTypeInterruptControllerState2, l2,
+					 sizeof(l2), &n2);
 	cr_assert_eq(h1, h2, "0x%08x vs 0x%08x", (unsigned)h1, (unsigned)h2);
 	if (SUCCEEDED(h1)) {
 		cr_assert_eq(n1, n2);
 		cr_assert_eq(memcmp(l1, l2, n1), 0);
 	}
 	for (i = 0; i < N_OF(refused); i++) {
-		WHPT_ASSERT_HR(WHvGetVirtualProcessorState(vm.part, 0, refused[i], l1,
-			sizeof(l1), &n1), HRESULT_FROM_WIN32(ERROR_NOT_SUPPORTED));
-		WHPT_ASSERT_HR(WHvSetVirtualProcessorState(vm.part, 0, refused[i], l1,
-			sizeof(l1)), HRESULT_FROM_WIN32(ERROR_NOT_SUPPORTED));
+		WHPT_ASSERT_HR(WHvGetVirtualProcessorState(vm.part, 0, refused[i], l1, sizeof(l1),
+							   &n1),
+			       HRESULT_FROM_WIN32(ERROR_NOT_SUPPORTED));
+		WHPT_ASSERT_HR(WHvSetVirtualProcessorState(vm.part, 0, refused[i], l1, sizeof(l1)),
+			       HRESULT_FROM_WIN32(ERROR_NOT_SUPPORTED));
 	}
 	WHPT_ASSERT_HR(WHvGetVirtualProcessorState(vm.part, 0,
-		(WHV_VIRTUAL_PROCESSOR_STATE_TYPE)0x1234, l1, sizeof(l1), &n1), E_INVALIDARG);
+						   (WHV_VIRTUAL_PROCESSOR_STATE_TYPE)0x1234, l1,
+						   sizeof(l1), &n1),
+		       E_INVALIDARG);
 	WHPT_ASSERT_HR(WHvSetVirtualProcessorState(vm.part, 0,
-		(WHV_VIRTUAL_PROCESSOR_STATE_TYPE)0x1234, l1, sizeof(l1)), E_INVALIDARG);
+						   (WHV_VIRTUAL_PROCESSOR_STATE_TYPE)0x1234, l1,
+						   sizeof(l1)),
+		       E_INVALIDARG);
 	free(x);
 	free(g);
 	whpt_vm_destroy(&vm);
@@ -476,11 +486,26 @@ static WHV_CPUID_OUTPUT guest_cpuid(struct whpt_vm *vm, UINT32 leaf, UINT32 sub)
 Test(state, cpuid_output_is_what_the_guest_sees)
 {
 	static const UINT32 leaves[][2] = {
-		{ 0, 0 }, { 1, 0 }, { 7, 0 }, { 7, 1 }, { 0xB, 0 }, { 0xB, 1 }, { 0xB, 9 },
-		{ 0xD, 0 }, { 0xD, 1 }, { 0xD, 2 }, { 0x40000000, 0 }, { 0x40000001, 0 },
-		{ 0x80000000, 0 }, { 0x80000001, 0 }, { 0x80000008, 0 },
+		{ 0, 0 },
+		{ 1, 0 },
+		{ 7, 0 },
+		{ 7, 1 },
+		{ 0xB, 0 },
+		{ 0xB, 1 },
+		{ 0xB, 9 },
+		{ 0xD, 0 },
+		{ 0xD, 1 },
+		{ 0xD, 2 },
+		{ 0x40000000, 0 },
+		{ 0x40000001, 0 },
+		{ 0x80000000, 0 },
+		{ 0x80000001, 0 },
+		{ 0x80000008, 0 },
 		/* beyond each range's maximum */
-		{ 0x7FFFFFF0, 0 }, { 0x8FFFFFFF, 0 }, { 0x4FFFFFFF, 0 }, { 0xC0000123, 0 },
+		{ 0x7FFFFFF0, 0 },
+		{ 0x8FFFFFFF, 0 },
+		{ 0x4FFFFFFF, 0 },
+		{ 0xC0000123, 0 },
 	};
 	struct whpt_vm vm;
 	WHV_CPUID_OUTPUT g, h;
@@ -498,8 +523,8 @@ Test(state, cpuid_output_is_what_the_guest_sees)
 		cr_assert(memcmp(&g, &h, sizeof(g)) == 0,
 			  "CPUID(0x%x, %u): guest %08x %08x %08x %08x, "
 			  "WHvGetVirtualProcessorCpuidOutput %08x %08x %08x %08x",
-			  leaves[i][0], leaves[i][1], g.Eax, g.Ebx, g.Ecx, g.Edx,
-			  h.Eax, h.Ebx, h.Ecx, h.Edx);
+			  leaves[i][0], leaves[i][1], g.Eax, g.Ebx, g.Ecx, g.Edx, h.Eax, h.Ebx,
+			  h.Ecx, h.Edx);
 	}
 	h = cpuid_of(&vm, 1, 0);
 	cr_assert_eq(h.Ebx >> 24, 1, "initial APIC ID of VP 1: %u", h.Ebx >> 24);

@@ -22,8 +22,8 @@ __attribute__((constructor)) static void require_settable_tsc(void)
 	WHV_REGISTER_NAME names[] = { WHvX64RegisterCs, WHvX64RegisterRip, WHvX64RegisterTsc };
 	WHV_REGISTER_VALUE v[3];
 	UINT32 count = 1;
-	uint8_t *mem = mmap(NULL, 0x10000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			    -1, 0);
+	uint8_t *mem =
+		mmap(NULL, 0x10000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	bool ok;
 
 	if (mem == MAP_FAILED || FAILED(WHvCreatePartition(&part)) ||
@@ -50,7 +50,7 @@ __attribute__((constructor)) static void require_settable_tsc(void)
 	munmap(mem, 0x10000);
 	if (!ok) {
 		fprintf(stderr, "SKIP: this host's KVM ignores a written TSC, so partition "
-			"time cannot be frozen here\n");
+				"time cannot be frozen here\n");
 		_exit(77);
 	}
 }
@@ -69,8 +69,8 @@ static uint64_t tsc_hz(void)
 	WHV_CAPABILITY c;
 	UINT32 n;
 
-	WHPT_ASSERT_OK(WHvGetCapability(WHvCapabilityCodeProcessorClockFrequency, &c, sizeof(c),
-					&n));
+	WHPT_ASSERT_OK(
+		WHvGetCapability(WHvCapabilityCodeProcessorClockFrequency, &c, sizeof(c), &n));
 	cr_assert(c.ProcessorClockFrequency > 0);
 	return c.ProcessorClockFrequency;
 }
@@ -142,12 +142,12 @@ Test(time, the_first_run_after_suspend_resumes_time)
 	a = guest_tsc(&vm);
 	WHPT_ASSERT_OK(WHvSuspendPartitionTime(vm.part));
 	sleep_ms(200);
-	b = guest_tsc(&vm);              /* no explicit resume */
+	b = guest_tsc(&vm); /* no explicit resume */
 	cr_assert(ms_of(b - a, hz) < 50, "%" PRIu64 " ms", ms_of(b - a, hz));
 	sleep_ms(100);
 	c = guest_tsc(&vm);
 	cr_assert(ms_of(c - b, hz) >= 90, "time runs again after that run");
-	WHPT_ASSERT_OK(WHvResumePartitionTime(vm.part));   /* nothing left to resume */
+	WHPT_ASSERT_OK(WHvResumePartitionTime(vm.part)); /* nothing left to resume */
 	whpt_vm_destroy(&vm);
 }
 

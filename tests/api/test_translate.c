@@ -14,21 +14,21 @@ TestSuite(translate, .timeout = 60);
  * Extra RAM at EXTRA_GPA holds the page tables each test builds and the data
  * pages they map; everything outside RAM and EXTRA is unmapped.
  */
-#define EXTRA_GPA 0x100000ull
+#define EXTRA_GPA  0x100000ull
 #define EXTRA_SIZE 0x100000ull
 
-#define P 1ull
-#define W (1ull << 1)
-#define U (1ull << 2)
-#define A (1ull << 5)
-#define D (1ull << 6)
+#define P  1ull
+#define W  (1ull << 1)
+#define U  (1ull << 2)
+#define A  (1ull << 5)
+#define D  (1ull << 6)
 #define PS (1ull << 7)
 #define XD (1ull << 63)
 
-#define RD WHvTranslateGvaFlagValidateRead
-#define WR WHvTranslateGvaFlagValidateWrite
-#define EX WHvTranslateGvaFlagValidateExecute
-#define EXEMPT WHvTranslateGvaFlagPrivilegeExempt
+#define RD	WHvTranslateGvaFlagValidateRead
+#define WR	WHvTranslateGvaFlagValidateWrite
+#define EX	WHvTranslateGvaFlagValidateExecute
+#define EXEMPT	WHvTranslateGvaFlagPrivilegeExempt
 #define SETBITS WHvTranslateGvaFlagSetPageTableBits
 
 struct tvm {
@@ -86,22 +86,23 @@ static UINT32 xlate(struct tvm *t, uint64_t gva, UINT32 flags, uint64_t *gpa)
 	WHV_GUEST_PHYSICAL_ADDRESS g = 0xDEAD;
 
 	memset(&r, 0xCC, sizeof(r));
-	WHPT_ASSERT_OK(WHvTranslateGva(t->vm.part, t->vm.vp, gva, (WHV_TRANSLATE_GVA_FLAGS)flags,
-				       &r, &g));
+	WHPT_ASSERT_OK(
+		WHvTranslateGva(t->vm.part, t->vm.vp, gva, (WHV_TRANSLATE_GVA_FLAGS)flags, &r, &g));
 	cr_assert_eq(r.Reserved, 0);
 	*gpa = g;
 	return r.ResultCode;
 }
 
-#define ASSERT_XLATE(t, gva, flags, code, want_gpa)                            \
-	do {                                                                   \
-		uint64_t g_;                                                   \
-		UINT32 c_ = xlate((t), (gva), (flags), &g_);                  \
-		cr_assert_eq(c_, (UINT32)(code), "GVA 0x%llx flags 0x%x: result %u, " \
-			     "expected %u", (unsigned long long)(gva),         \
-			     (unsigned)(flags), c_, (unsigned)(code));        \
-		if ((code) == WHvTranslateGvaResultSuccess)                    \
-			WHPT_ASSERT_EQ64(g_, (want_gpa), "translated GPA");    \
+#define ASSERT_XLATE(t, gva, flags, code, want_gpa)                                               \
+	do {                                                                                      \
+		uint64_t g_;                                                                      \
+		UINT32 c_ = xlate((t), (gva), (flags), &g_);                                      \
+		cr_assert_eq(c_, (UINT32)(code),                                                  \
+			     "GVA 0x%llx flags 0x%x: result %u, "                                 \
+			     "expected %u",                                                       \
+			     (unsigned long long)(gva), (unsigned)(flags), c_, (unsigned)(code)); \
+		if ((code) == WHvTranslateGvaResultSuccess)                                       \
+			WHPT_ASSERT_EQ64(g_, (want_gpa), "translated GPA");                       \
 	} while (0)
 
 /* CPL 3 for the translation: SS.DPL (the guest is not run like this). */
@@ -140,11 +141,11 @@ static void guest_store3(struct tvm *t, uint64_t a, uint64_t b, uint64_t c, uint
  * PD[3]: 2 MiB page -> 0x1200000.
  * PML4[1]: PS set (reserved in a PML4E).
  */
-#define L_PML4 0x100000ull
-#define L_PDPT 0x101000ull
-#define L_PD 0x102000ull
-#define L_PT 0x103000ull
-#define GVA_PAGE(n) (0x200000ull + (uint64_t)(n) * 0x1000)
+#define L_PML4	    0x100000ull
+#define L_PDPT	    0x101000ull
+#define L_PD	    0x102000ull
+#define L_PT	    0x103000ull
+#define GVA_PAGE(n) (0x200000ull + (uint64_t)(n)*0x1000)
 
 static void build_long(struct tvm *t)
 {
@@ -173,8 +174,7 @@ Test(translate, long_mode_result_codes)
 
 	tvm_start(&t, WHPT_LONG64);
 	build_long(&t);
-	ASSERT_XLATE(&t, GVA_PAGE(0) + 0x123, RD | WR, WHvTranslateGvaResultSuccess,
-		     0x110123ull);
+	ASSERT_XLATE(&t, GVA_PAGE(0) + 0x123, RD | WR, WHvTranslateGvaResultSuccess, 0x110123ull);
 	ASSERT_XLATE(&t, GVA_PAGE(1) + 8, RD | WR, WHvTranslateGvaResultSuccess, 0x111008ull);
 	ASSERT_XLATE(&t, GVA_PAGE(2), RD, WHvTranslateGvaResultSuccess, 0x112000ull);
 	/* CR0.WP is set by the builder: supervisor writes obey R/W. */
@@ -190,8 +190,7 @@ Test(translate, long_mode_result_codes)
 	ASSERT_XLATE(&t, 0x400000ull, RD, WHvTranslateGvaResultGpaUnmapped, 0);
 	ASSERT_XLATE(&t, 0x600000ull + 0x1234, RD, WHvTranslateGvaResultSuccess, 0x1201234ull);
 	ASSERT_XLATE(&t, 0x8000000000ull, RD, WHvTranslateGvaResultInvalidPageTableFlags, 0);
-	ASSERT_XLATE(&t, 0x0000800000000000ull, RD, WHvTranslateGvaResultInvalidPageTableFlags,
-		     0);
+	ASSERT_XLATE(&t, 0x0000800000000000ull, RD, WHvTranslateGvaResultInvalidPageTableFlags, 0);
 	/* At CPL 3 the supervisor pages are out of reach, unless exempt. */
 	set_cpl(&t, 3);
 	ASSERT_XLATE(&t, GVA_PAGE(0), RD | WR, WHvTranslateGvaResultSuccess, 0x110000ull);
@@ -270,10 +269,8 @@ Test(translate, a_new_vp_without_paging_or_memory)
 	WHPT_ASSERT_OK(WHvTranslateGva(part, 0, 0x12345, WHvTranslateGvaFlagNone, &r, &gpa));
 	cr_assert_eq(r.ResultCode, WHvTranslateGvaResultSuccess);
 	cr_assert_eq(gpa, 0x12345);
-	WHPT_ASSERT_HR(WHvTranslateGva(part, 0, 0, WHvTranslateGvaFlagNone, NULL, &gpa),
-		       E_POINTER);
-	WHPT_ASSERT_HR(WHvTranslateGva(part, 0, 0, WHvTranslateGvaFlagNone, &r, NULL),
-		       E_POINTER);
+	WHPT_ASSERT_HR(WHvTranslateGva(part, 0, 0, WHvTranslateGvaFlagNone, NULL, &gpa), E_POINTER);
+	WHPT_ASSERT_HR(WHvTranslateGva(part, 0, 0, WHvTranslateGvaFlagNone, &r, NULL), E_POINTER);
 	WHPT_ASSERT_HR(WHvTranslateGva(part, 0, 0, (WHV_TRANSLATE_GVA_FLAGS)0x40, &r, &gpa),
 		       E_INVALIDARG);
 	WHPT_ASSERT_HR(WHvTranslateGva(part, 1, 0, WHvTranslateGvaFlagNone, &r, &gpa),
@@ -303,8 +300,8 @@ Test(translate, legacy_32bit_paging)
 	put32(&t, 0x106000, 0x114000u | P | W | U);
 	put32(&t, 0x106004, 0x115000u | P);
 	vals[0] = whpt_reg64(0x105000);
-	vals[1] = whpt_reg64(0x610);             /* PSE, OSFXSR, OSXMMEXCPT */
-	vals[2] = whpt_reg64(0x80010033);        /* PG, WP, NE, ET, MP, PE */
+	vals[1] = whpt_reg64(0x610);	  /* PSE, OSFXSR, OSXMMEXCPT */
+	vals[2] = whpt_reg64(0x80010033); /* PG, WP, NE, ET, MP, PE */
 	WHPT_ASSERT_OK(WHvSetVirtualProcessorRegisters(t.vm.part, 0, names, 3, vals));
 	ASSERT_XLATE(&t, 0x400010, RD | WR | SETBITS, WHvTranslateGvaResultSuccess, 0x114010ull);
 	cr_assert_eq(get32(&t, 0x106000) & (A | D), A | D, "4-byte entries get A and D");
@@ -338,8 +335,8 @@ Test(translate, pae_paging)
 	put64(&t, 0x109000, 0x117000ull | P | W);
 	put64(&t, 0x109008, 0x118000ull | P | W | XD);
 	vals[0] = whpt_reg64(0x107000);
-	vals[1] = whpt_reg64(0x620);             /* PAE, OSFXSR, OSXMMEXCPT */
-	vals[2] = whpt_reg64(0x800);             /* NXE */
+	vals[1] = whpt_reg64(0x620); /* PAE, OSFXSR, OSXMMEXCPT */
+	vals[2] = whpt_reg64(0x800); /* NXE */
 	vals[3] = whpt_reg64(0x80010033);
 	WHPT_ASSERT_OK(WHvSetVirtualProcessorRegisters(t.vm.part, 0, names, 4, vals));
 	ASSERT_XLATE(&t, 0x400008, RD | WR, WHvTranslateGvaResultSuccess, 0x117008ull);

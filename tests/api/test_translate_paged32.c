@@ -12,13 +12,13 @@ WHPT_PAYLOAD(guest_state32);
  * Criterion starts, saying why. The translations themselves are checked
  * without running in test_translate.c.
  */
-#define EXTRA_GPA 0x100000ull
+#define EXTRA_GPA  0x100000ull
 #define EXTRA_SIZE 0x100000ull
-#define P 1ull
-#define W (1ull << 1)
-#define U (1ull << 2)
-#define PS (1ull << 7)
-#define XD (1ull << 63)
+#define P	   1ull
+#define W	   (1ull << 1)
+#define U	   (1ull << 2)
+#define PS	   (1ull << 7)
+#define XD	   (1ull << 63)
 
 struct pvm {
 	struct whpt_vm vm;
@@ -46,7 +46,7 @@ static HRESULT set_paging(WHV_PARTITION_HANDLE part, uint64_t cr3, uint64_t cr4,
 	v[0].Reg64 = cr3;
 	v[1].Reg64 = cr4;
 	v[2].Reg64 = efer;
-	v[3].Reg64 = 0x80010033;         /* PG, WP, NE, ET, MP, PE */
+	v[3].Reg64 = 0x80010033; /* PG, WP, NE, ET, MP, PE */
 	return WHvSetVirtualProcessorRegisters(part, 0, names, 4, v);
 }
 
@@ -59,8 +59,8 @@ __attribute__((constructor)) static void require_paged32(void)
 	WHV_PARTITION_HANDLE part = NULL;
 	WHV_RUN_VP_EXIT_CONTEXT x;
 	UINT32 count = 1;
-	uint64_t *mem = mmap(NULL, 0x10000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			     -1, 0);
+	uint64_t *mem =
+		mmap(NULL, 0x10000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	WHV_REGISTER_NAME names[] = { WHvX64RegisterCs, WHvX64RegisterRip };
 	WHV_REGISTER_VALUE v[2];
 	bool ok;
@@ -73,8 +73,8 @@ __attribute__((constructor)) static void require_paged32(void)
 		fprintf(stderr, "SKIP: cannot set up a partition: %s\n", openwhp_last_error());
 		_exit(77);
 	}
-	mem[0x8000 / 8] = 0x9000 | P;            /* PDPT[0] */
-	mem[0x9000 / 8] = 0 | P | W | PS;        /* PD[0]: 2 MiB identity */
+	mem[0x8000 / 8] = 0x9000 | P;	  /* PDPT[0] */
+	mem[0x9000 / 8] = 0 | P | W | PS; /* PD[0]: 2 MiB identity */
 	/* The payload's entry is a HLT (state_body.S); its trailer names it. */
 	memcpy((uint8_t *)mem + WHPT_CODE_GPA, guest_state32, guest_state32_size);
 	memset(v, 0, sizeof(v));
@@ -90,7 +90,7 @@ __attribute__((constructor)) static void require_paged32(void)
 	munmap(mem, 0x10000);
 	if (!ok) {
 		fprintf(stderr, "SKIP: this host's KVM cannot run a 32-bit guest with paging "
-			"(kvm-platform-facts: kvm_pvm shuts it down)\n");
+				"(kvm-platform-facts: kvm_pvm shuts it down)\n");
 		_exit(77);
 	}
 }
@@ -109,8 +109,8 @@ static uint64_t translated(struct pvm *t, uint64_t gva)
 	WHV_TRANSLATE_GVA_RESULT r;
 	WHV_GUEST_PHYSICAL_ADDRESS gpa = 0;
 
-	WHPT_ASSERT_OK(WHvTranslateGva(t->vm.part, 0, gva, WHvTranslateGvaFlagValidateWrite, &r,
-				       &gpa));
+	WHPT_ASSERT_OK(
+		WHvTranslateGva(t->vm.part, 0, gva, WHvTranslateGvaFlagValidateWrite, &r, &gpa));
 	cr_assert_eq(r.ResultCode, WHvTranslateGvaResultSuccess, "GVA 0x%llx: result %u",
 		     (unsigned long long)gva, r.ResultCode);
 	return gpa;

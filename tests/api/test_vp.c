@@ -176,8 +176,7 @@ Test(vp, new_vp_without_memory_exits_memory_access_execute_at_0xffff0)
 	WHPT_ASSERT_OK(WHvCreateVirtualProcessor(vm.part, 0, 0));
 	whpt_run_expect(&vm, WHvRunVpExitReasonMemoryAccess);
 	cr_assert_eq(vm.exit.MemoryAccess.AccessInfo.AccessType, WHvMemoryAccessExecute,
-		     "AccessType %s",
-		     whpt_access_name(vm.exit.MemoryAccess.AccessInfo.AccessType));
+		     "AccessType %s", whpt_access_name(vm.exit.MemoryAccess.AccessInfo.AccessType));
 	cr_assert_eq(vm.exit.MemoryAccess.AccessInfo.GpaUnmapped, 1);
 	WHPT_ASSERT_EQ64(vm.exit.MemoryAccess.Gpa, 0xFFFF0, "MemoryAccess.Gpa");
 	WHPT_ASSERT_EQ64(vm.exit.VpContext.Rip, 0xFFF0, "VpContext.Rip");
@@ -296,12 +295,12 @@ Test(vp, two_vps_run_the_guest_at_the_same_time_on_two_threads)
 	for (i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
 	for (i = 0; i < 2; i++) {
-		cr_assert(SUCCEEDED(r[i].hr), "VP %d: 0x%08" PRIX32 " (%s)", i,
-			  (uint32_t)r[i].hr, whpt_hr_name(r[i].hr));
+		cr_assert(SUCCEEDED(r[i].hr), "VP %d: 0x%08" PRIX32 " (%s)", i, (uint32_t)r[i].hr,
+			  whpt_hr_name(r[i].hr));
 		cr_assert(r[i].last_exit == WHvRunVpExitReasonX64Halt, "VP %d stopped at %s", i,
 			  whpt_describe(&r[i].vm));
 		cr_assert(r[i].vm.serial_len == strlen(want) &&
-			  memcmp(r[i].vm.serial, want, r[i].vm.serial_len) == 0,
+				  memcmp(r[i].vm.serial, want, r[i].vm.serial_len) == 0,
 			  "VP %d printed \"%.*s\"", i, (int)r[i].vm.serial_len, r[i].vm.serial);
 		cr_assert(r[i].vm.nreports == 1 && r[i].vm.reports[0] == B_HELLO_VALUE,
 			  "VP %d reports", i);

@@ -136,16 +136,15 @@ static inline const char *whpt_access_name(UINT32 type)
 /* ------------------------------------------------------------------------ */
 
 /* WHPT_ASSERT_HR(call, want): the call returns exactly the HRESULT want. */
-#define WHPT_ASSERT_HR(call, want)                                            \
-	do {                                                                  \
-		HRESULT whpt_hr_ = (call);                                    \
-		HRESULT whpt_want_ = (want);                                  \
-		cr_assert(whpt_hr_ == whpt_want_,                             \
-			  "%s\n  returned 0x%08" PRIX32 " (%s), expected "    \
-			  "0x%08" PRIX32 " (%s)\n  openwhp_last_error: %s",   \
-			  #call, (uint32_t)whpt_hr_, whpt_hr_name(whpt_hr_),  \
-			  (uint32_t)whpt_want_, whpt_hr_name(whpt_want_),     \
-			  openwhp_last_error());                              \
+#define WHPT_ASSERT_HR(call, want)                                                                 \
+	do {                                                                                       \
+		HRESULT whpt_hr_ = (call);                                                         \
+		HRESULT whpt_want_ = (want);                                                       \
+		cr_assert(whpt_hr_ == whpt_want_,                                                  \
+			  "%s\n  returned 0x%08" PRIX32 " (%s), expected "                         \
+			  "0x%08" PRIX32 " (%s)\n  openwhp_last_error: %s",                        \
+			  #call, (uint32_t)whpt_hr_, whpt_hr_name(whpt_hr_), (uint32_t)whpt_want_, \
+			  whpt_hr_name(whpt_want_), openwhp_last_error());                         \
 	} while (0)
 
 #define WHPT_ASSERT_OK(call) WHPT_ASSERT_HR(call, S_OK)
@@ -156,17 +155,16 @@ static inline const char *whpt_access_name(UINT32 type)
 		HRESULT whpt_hr_ = (call);                                    \
 		cr_assert(FAILED(whpt_hr_),                                   \
 			  "%s\n  returned 0x%08" PRIX32 " (%s), expected a "  \
-			  "failing HRESULT", #call, (uint32_t)whpt_hr_,       \
-			  whpt_hr_name(whpt_hr_));                            \
+			  "failing HRESULT",                                  \
+			  #call, (uint32_t)whpt_hr_, whpt_hr_name(whpt_hr_)); \
 	} while (0)
 
 /* WHPT_ASSERT_EQ64(a, b, what): two 64-bit values are equal, printed in hex. */
-#define WHPT_ASSERT_EQ64(a, b, what)                                          \
-	do {                                                                  \
-		uint64_t whpt_a_ = (uint64_t)(a), whpt_b_ = (uint64_t)(b);    \
-		cr_assert(whpt_a_ == whpt_b_,                                 \
-			  "%s: got 0x%" PRIx64 ", expected 0x%" PRIx64,       \
-			  (what), whpt_a_, whpt_b_);                          \
+#define WHPT_ASSERT_EQ64(a, b, what)                                                        \
+	do {                                                                                \
+		uint64_t whpt_a_ = (uint64_t)(a), whpt_b_ = (uint64_t)(b);                  \
+		cr_assert(whpt_a_ == whpt_b_, "%s: got 0x%" PRIx64 ", expected 0x%" PRIx64, \
+			  (what), whpt_a_, whpt_b_);                                        \
 	} while (0)
 
 /* ------------------------------------------------------------------------ */
@@ -181,8 +179,9 @@ enum whpt_mode {
 
 static inline const char *whpt_mode_name(enum whpt_mode mode)
 {
-	return mode == WHPT_REAL ? "real mode" :
-	       mode == WHPT_PROT32 ? "32-bit protected mode" : "64-bit long mode";
+	return mode == WHPT_REAL     ? "real mode"
+	       : mode == WHPT_PROT32 ? "32-bit protected mode"
+				     : "64-bit long mode";
 }
 
 /* One record of a payload's table (see tests/guest/guest.h). */
@@ -219,8 +218,8 @@ struct whpt_vm {
 };
 
 /* Payload images built from tests/guest (defined by their static libraries). */
-#define WHPT_PAYLOAD(name)                                                    \
-	extern const unsigned char name[];                                    \
+#define WHPT_PAYLOAD(name)                 \
+	extern const unsigned char name[]; \
 	extern const unsigned int name##_size
 WHPT_PAYLOAD(guest_basic16);
 WHPT_PAYLOAD(guest_basic32);
@@ -233,9 +232,7 @@ WHPT_PAYLOAD(guest_mmio32);
 WHPT_PAYLOAD(guest_mmio64);
 WHPT_PAYLOAD(guest_reset16);
 
-#define WHPT_MAP_RWX                                                          \
-	(WHvMapGpaRangeFlagRead | WHvMapGpaRangeFlagWrite |                   \
-	 WHvMapGpaRangeFlagExecute)
+#define WHPT_MAP_RWX (WHvMapGpaRangeFlagRead | WHvMapGpaRangeFlagWrite | WHvMapGpaRangeFlagExecute)
 
 static inline uint32_t whpt_le32(const unsigned char *p)
 {
@@ -248,8 +245,7 @@ static inline uint32_t whpt_le32(const unsigned char *p)
 /* whpt_alloc(size): page-aligned zeroed anonymous memory for guest RAM. */
 static inline void *whpt_alloc(size_t size)
 {
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	cr_assert(p != MAP_FAILED, "mmap of %zu bytes: %s", size, strerror(errno));
 	return p;
@@ -262,8 +258,8 @@ static inline void *whpt_alloc(size_t size)
 static inline void whpt_partition(WHV_PARTITION_HANDLE *part, UINT32 cpus)
 {
 	WHPT_ASSERT_OK(WHvCreatePartition(part));
-	WHPT_ASSERT_OK(WHvSetPartitionProperty(*part,
-		WHvPartitionPropertyCodeProcessorCount, &cpus, sizeof(cpus)));
+	WHPT_ASSERT_OK(WHvSetPartitionProperty(*part, WHvPartitionPropertyCodeProcessorCount, &cpus,
+					       sizeof(cpus)));
 	WHPT_ASSERT_OK(WHvSetupPartition(*part));
 }
 
@@ -299,8 +295,7 @@ static inline void whpt_vm_destroy(struct whpt_vm *vm)
  * whpt_image_parse(vm, image, size): read the trailer and record table of a
  * payload image without copying it anywhere.
  */
-static inline void whpt_image_parse(struct whpt_vm *vm, const unsigned char *image,
-				    uint32_t size)
+static inline void whpt_image_parse(struct whpt_vm *vm, const unsigned char *image, uint32_t size)
 {
 	const unsigned char *trailer;
 	uint32_t table;
@@ -308,8 +303,7 @@ static inline void whpt_image_parse(struct whpt_vm *vm, const unsigned char *ima
 	cr_assert(size >= 16, "payload image of %" PRIu32 " bytes has no trailer", size);
 	trailer = image + size - 16;
 	cr_assert(whpt_le32(trailer) == WHPT_IMAGE_MAGIC,
-		  "payload image has no trailer (magic 0x%08" PRIx32 ")",
-		  whpt_le32(trailer));
+		  "payload image has no trailer (magic 0x%08" PRIx32 ")", whpt_le32(trailer));
 	vm->image = image;
 	vm->image_size = size;
 	vm->base = whpt_le32(trailer + 4);
@@ -322,13 +316,12 @@ static inline void whpt_image_parse(struct whpt_vm *vm, const unsigned char *ima
 }
 
 /* whpt_vm_load(vm, image, size): parse a payload and copy it to its base in RAM. */
-static inline void whpt_vm_load(struct whpt_vm *vm, const unsigned char *image,
-				uint32_t size)
+static inline void whpt_vm_load(struct whpt_vm *vm, const unsigned char *image, uint32_t size)
 {
 	whpt_image_parse(vm, image, size);
 	cr_assert(vm->base >= WHPT_CODE_GPA && vm->base + size <= WHPT_CODE_END,
-		  "payload [0x%" PRIx32 ", +0x%" PRIx32 ") does not fit the code area",
-		  vm->base, size);
+		  "payload [0x%" PRIx32 ", +0x%" PRIx32 ") does not fit the code area", vm->base,
+		  size);
 	memcpy(vm->ram + vm->base, image, size);
 }
 
@@ -352,8 +345,7 @@ static inline struct whpt_rec whpt_rec(const struct whpt_vm *vm, unsigned int id
 }
 
 /* whpt_rec_bytes(vm, r): the assembled bytes of a record, from the image. */
-static inline const unsigned char *whpt_rec_bytes(const struct whpt_vm *vm,
-						  struct whpt_rec r)
+static inline const unsigned char *whpt_rec_bytes(const struct whpt_vm *vm, struct whpt_rec r)
 {
 	cr_assert(r.addr >= vm->base && r.addr + r.len <= vm->base + vm->image_size);
 	return vm->image + (r.addr - vm->base);
@@ -372,8 +364,7 @@ static inline WHV_REGISTER_VALUE whpt_get(struct whpt_vm *vm, WHV_REGISTER_NAME 
 	return v;
 }
 
-static inline void whpt_set(struct whpt_vm *vm, WHV_REGISTER_NAME name,
-			    WHV_REGISTER_VALUE v)
+static inline void whpt_set(struct whpt_vm *vm, WHV_REGISTER_NAME name, WHV_REGISTER_VALUE v)
 {
 	WHPT_ASSERT_OK(WHvSetVirtualProcessorRegisters(vm->part, vm->vp, &name, 1, &v));
 }
@@ -392,8 +383,8 @@ static inline void whpt_set64(struct whpt_vm *vm, WHV_REGISTER_NAME name, uint64
 	whpt_set(vm, name, v);
 }
 
-static inline WHV_REGISTER_VALUE whpt_segment(uint64_t base, uint32_t limit,
-					      uint16_t selector, uint16_t attributes)
+static inline WHV_REGISTER_VALUE whpt_segment(uint64_t base, uint32_t limit, uint16_t selector,
+					      uint16_t attributes)
 {
 	WHV_REGISTER_VALUE v;
 
@@ -425,27 +416,26 @@ static inline WHV_REGISTER_VALUE whpt_reg64(uint64_t value)
 }
 
 /* Segment access rights (descriptor bits 40..55, WHV Attributes layout). */
-#define WHPT_ATTR_CODE16	0x009B	/* P, S, execute/read, accessed */
-#define WHPT_ATTR_DATA16	0x0093	/* P, S, read/write, accessed */
-#define WHPT_ATTR_CODE32	0xC09B	/* + G, D */
-#define WHPT_ATTR_DATA32	0xC093
-#define WHPT_ATTR_CODE64	0xA09B	/* + G, L */
-#define WHPT_ATTR_TSS		0x008B	/* P, busy 32/64-bit TSS */
-#define WHPT_ATTR_LDT		0x0082	/* P, LDT */
+#define WHPT_ATTR_CODE16 0x009B /* P, S, execute/read, accessed */
+#define WHPT_ATTR_DATA16 0x0093 /* P, S, read/write, accessed */
+#define WHPT_ATTR_CODE32 0xC09B /* + G, D */
+#define WHPT_ATTR_DATA32 0xC093
+#define WHPT_ATTR_CODE64 0xA09B /* + G, L */
+#define WHPT_ATTR_TSS	 0x008B /* P, busy 32/64-bit TSS */
+#define WHPT_ATTR_LDT	 0x0082 /* P, LDT */
 
 /* GDT descriptors matching the selectors of whp_test_layout.h. */
 static inline void whpt_write_gdt(struct whpt_vm *vm)
 {
 	uint64_t gdt[8] = {
-		0,
-		0x00CF9B000000FFFFull,	/* WHPT_SEL_CODE32 */
-		0x00CF93000000FFFFull,	/* WHPT_SEL_DATA */
-		0x00AF9B000000FFFFull,	/* WHPT_SEL_CODE64 */
-		0x00009B000000FFFFull,	/* WHPT_SEL_CODE16 */
-		0x000093000000FFFFull,	/* WHPT_SEL_DATA16 */
+		0, 0x00CF9B000000FFFFull, /* WHPT_SEL_CODE32 */
+		0x00CF93000000FFFFull,	  /* WHPT_SEL_DATA */
+		0x00AF9B000000FFFFull,	  /* WHPT_SEL_CODE64 */
+		0x00009B000000FFFFull,	  /* WHPT_SEL_CODE16 */
+		0x000093000000FFFFull,	  /* WHPT_SEL_DATA16 */
 		/* WHPT_SEL_TSS: base WHPT_TSS_GPA, limit 0x67, busy TSS */
 		0x0000008B00000067ull | ((uint64_t)WHPT_TSS_GPA << 16),
-		0,			/* high half of the 64-bit TSS descriptor */
+		0, /* high half of the 64-bit TSS descriptor */
 	};
 
 	memcpy(vm->ram + WHPT_GDT_GPA, gdt, sizeof(gdt));
@@ -459,10 +449,10 @@ static inline void whpt_write_page_tables(struct whpt_vm *vm)
 	uint64_t *pd = (uint64_t *)(void *)(vm->ram + WHPT_PD_GPA);
 	int i;
 
-	pml4[0] = WHPT_PDPT_GPA | 0x3;		/* present, writable */
+	pml4[0] = WHPT_PDPT_GPA | 0x3; /* present, writable */
 	pdpt[0] = WHPT_PD_GPA | 0x3;
 	for (i = 0; i < 512; i++)
-		pd[i] = ((uint64_t)i << 21) | 0x83;	/* present, writable, 2 MiB */
+		pd[i] = ((uint64_t)i << 21) | 0x83; /* present, writable, 2 MiB */
 }
 
 /*
@@ -473,12 +463,11 @@ static inline void whpt_write_page_tables(struct whpt_vm *vm)
 static inline void whpt_vm_set_mode(struct whpt_vm *vm, enum whpt_mode mode, uint64_t rip)
 {
 	WHV_REGISTER_NAME names[] = {
-		WHvX64RegisterCs, WHvX64RegisterDs, WHvX64RegisterEs,
-		WHvX64RegisterFs, WHvX64RegisterGs, WHvX64RegisterSs,
-		WHvX64RegisterTr, WHvX64RegisterLdtr, WHvX64RegisterGdtr,
-		WHvX64RegisterIdtr, WHvX64RegisterCr4, WHvX64RegisterCr3,
-		WHvX64RegisterEfer, WHvX64RegisterCr0, WHvX64RegisterRip,
-		WHvX64RegisterRsp, WHvX64RegisterRflags,
+		WHvX64RegisterCs,     WHvX64RegisterDs,	  WHvX64RegisterEs,  WHvX64RegisterFs,
+		WHvX64RegisterGs,     WHvX64RegisterSs,	  WHvX64RegisterTr,  WHvX64RegisterLdtr,
+		WHvX64RegisterGdtr,   WHvX64RegisterIdtr, WHvX64RegisterCr4, WHvX64RegisterCr3,
+		WHvX64RegisterEfer,   WHvX64RegisterCr0,  WHvX64RegisterRip, WHvX64RegisterRsp,
+		WHvX64RegisterRflags,
 	};
 	WHV_REGISTER_VALUE v[sizeof(names) / sizeof(names[0])];
 	WHV_REGISTER_VALUE data;
@@ -494,7 +483,7 @@ static inline void whpt_vm_set_mode(struct whpt_vm *vm, enum whpt_mode mode, uin
 		v[10] = whpt_reg64(0);
 		v[11] = whpt_reg64(0);
 		v[12] = whpt_reg64(0);
-		v[13] = whpt_reg64(0x10);		/* ET */
+		v[13] = whpt_reg64(0x10); /* ET */
 		break;
 	case WHPT_PROT32:
 		data = whpt_segment(0, 0xFFFFFFFF, WHPT_SEL_DATA, WHPT_ATTR_DATA32);
@@ -502,10 +491,10 @@ static inline void whpt_vm_set_mode(struct whpt_vm *vm, enum whpt_mode mode, uin
 		v[6] = whpt_segment(WHPT_TSS_GPA, 0x67, WHPT_SEL_TSS, WHPT_ATTR_TSS);
 		v[7] = whpt_segment(0, 0, 0, WHPT_ATTR_LDT);
 		v[9] = whpt_table(WHPT_IDT_GPA, 0);
-		v[10] = whpt_reg64(0x600);		/* OSFXSR, OSXMMEXCPT */
+		v[10] = whpt_reg64(0x600); /* OSFXSR, OSXMMEXCPT */
 		v[11] = whpt_reg64(0);
 		v[12] = whpt_reg64(0);
-		v[13] = whpt_reg64(0x33);		/* NE, ET, MP, PE */
+		v[13] = whpt_reg64(0x33); /* NE, ET, MP, PE */
 		break;
 	case WHPT_LONG64:
 	default:
@@ -515,10 +504,10 @@ static inline void whpt_vm_set_mode(struct whpt_vm *vm, enum whpt_mode mode, uin
 		v[6] = whpt_segment(WHPT_TSS_GPA, 0x67, WHPT_SEL_TSS, WHPT_ATTR_TSS);
 		v[7] = whpt_segment(0, 0, 0, WHPT_ATTR_LDT);
 		v[9] = whpt_table(WHPT_IDT_GPA, 0);
-		v[10] = whpt_reg64(0x620);		/* PAE, OSFXSR, OSXMMEXCPT */
+		v[10] = whpt_reg64(0x620); /* PAE, OSFXSR, OSXMMEXCPT */
 		v[11] = whpt_reg64(WHPT_PML4_GPA);
-		v[12] = whpt_reg64(0x500);		/* LME, LMA */
-		v[13] = whpt_reg64(0x80050033);		/* PG, AM, WP, NE, ET, MP, PE */
+		v[12] = whpt_reg64(0x500);	/* LME, LMA */
+		v[13] = whpt_reg64(0x80050033); /* PG, AM, WP, NE, ET, MP, PE */
 		break;
 	}
 	v[1] = v[2] = v[3] = v[4] = v[5] = data;
@@ -527,7 +516,7 @@ static inline void whpt_vm_set_mode(struct whpt_vm *vm, enum whpt_mode mode, uin
 	v[15] = whpt_reg64(WHPT_STACK_TOP);
 	v[16] = whpt_reg64(2);
 	WHPT_ASSERT_OK(WHvSetVirtualProcessorRegisters(vm->part, vm->vp, names,
-		sizeof(names) / sizeof(names[0]), v));
+						       sizeof(names) / sizeof(names[0]), v));
 	vm->mode = mode;
 	vm->cs_base = 0;
 }
@@ -536,8 +525,8 @@ static inline void whpt_vm_set_mode(struct whpt_vm *vm, enum whpt_mode mode, uin
  * whpt_vm_start(vm, image, size, mode): the usual setup in one call:
  * RAM, VP 0, the payload loaded at its base, the mode set, RIP at its entry.
  */
-static inline void whpt_vm_start(struct whpt_vm *vm, const unsigned char *image,
-				 uint32_t size, enum whpt_mode mode)
+static inline void whpt_vm_start(struct whpt_vm *vm, const unsigned char *image, uint32_t size,
+				 enum whpt_mode mode)
 {
 	whpt_vm_init(vm, WHPT_RAM_SIZE);
 	WHPT_ASSERT_OK(WHvCreateVirtualProcessor(vm->part, 0, 0));
@@ -546,25 +535,24 @@ static inline void whpt_vm_start(struct whpt_vm *vm, const unsigned char *image,
 }
 
 /* The basic/io/mmio payload for a mode. */
-static inline void whpt_payload(const char *kind, enum whpt_mode mode,
-				const unsigned char **image, uint32_t *size)
+static inline void whpt_payload(const char *kind, enum whpt_mode mode, const unsigned char **image,
+				uint32_t *size)
 {
-#define WHPT_PICK(k, bits)                                                    \
-	if (strcmp(kind, #k) == 0 && mode == bits) {                          \
-		*image = guest_##k##bits;                                     \
-		*size = guest_##k##bits##_size;                               \
-		return;                                                       \
+#define WHPT_PICK(k, bits)                           \
+	if (strcmp(kind, #k) == 0 && mode == bits) { \
+		*image = guest_##k##bits;            \
+		*size = guest_##k##bits##_size;      \
+		return;                              \
 	}
-	WHPT_PICK(basic, 16) WHPT_PICK(basic, 32) WHPT_PICK(basic, 64)
-	WHPT_PICK(io, 16) WHPT_PICK(io, 32) WHPT_PICK(io, 64)
-	WHPT_PICK(mmio, 16) WHPT_PICK(mmio, 32) WHPT_PICK(mmio, 64)
+	WHPT_PICK(basic, 16)
+	WHPT_PICK(basic, 32) WHPT_PICK(basic, 64) WHPT_PICK(io, 16) WHPT_PICK(io, 32)
+		WHPT_PICK(io, 64) WHPT_PICK(mmio, 16) WHPT_PICK(mmio, 32) WHPT_PICK(mmio, 64)
 #undef WHPT_PICK
-	cr_assert_fail("no payload %s for mode %d", kind, (int)mode);
+			cr_assert_fail("no payload %s for mode %d", kind, (int)mode);
 }
 
 /* whpt_vm_start_kind(vm, "io", mode): whpt_vm_start with the payload for mode. */
-static inline void whpt_vm_start_kind(struct whpt_vm *vm, const char *kind,
-				      enum whpt_mode mode)
+static inline void whpt_vm_start_kind(struct whpt_vm *vm, const char *kind, enum whpt_mode mode)
 {
 	const unsigned char *image = NULL;
 	uint32_t size = 0;
@@ -596,7 +584,8 @@ static inline const char *whpt_describe(struct whpt_vm *vm)
 
 	switch (e->ExitReason) {
 	case WHvRunVpExitReasonX64IoPortAccess:
-		snprintf(buf, sizeof(buf), "X64IoPortAccess port 0x%x %s size %u "
+		snprintf(buf, sizeof(buf),
+			 "X64IoPortAccess port 0x%x %s size %u "
 			 "at CS.base 0x%" PRIx64 " RIP 0x%" PRIx64 " RAX 0x%" PRIx64,
 			 e->IoPortAccess.PortNumber,
 			 e->IoPortAccess.AccessInfo.IsWrite ? "OUT" : "IN",
@@ -604,17 +593,17 @@ static inline const char *whpt_describe(struct whpt_vm *vm)
 			 e->VpContext.Rip, e->IoPortAccess.Rax);
 		break;
 	case WHvRunVpExitReasonMemoryAccess:
-		snprintf(buf, sizeof(buf), "MemoryAccess %s GPA 0x%" PRIx64
-			 " GpaUnmapped %u at CS.base 0x%" PRIx64 " RIP 0x%" PRIx64,
+		snprintf(buf, sizeof(buf),
+			 "MemoryAccess %s GPA 0x%" PRIx64 " GpaUnmapped %u at CS.base 0x%" PRIx64
+			 " RIP 0x%" PRIx64,
 			 whpt_access_name(e->MemoryAccess.AccessInfo.AccessType),
 			 e->MemoryAccess.Gpa, e->MemoryAccess.AccessInfo.GpaUnmapped,
 			 e->VpContext.Cs.Base, e->VpContext.Rip);
 		break;
 	default:
-		snprintf(buf, sizeof(buf), "%s (0x%x) at CS.base 0x%" PRIx64
-			 " RIP 0x%" PRIx64, whpt_exit_name(e->ExitReason),
-			 (unsigned int)e->ExitReason, e->VpContext.Cs.Base,
-			 e->VpContext.Rip);
+		snprintf(buf, sizeof(buf), "%s (0x%x) at CS.base 0x%" PRIx64 " RIP 0x%" PRIx64,
+			 whpt_exit_name(e->ExitReason), (unsigned int)e->ExitReason,
+			 e->VpContext.Cs.Base, e->VpContext.Rip);
 		break;
 	}
 	return buf;
@@ -628,10 +617,9 @@ static inline UINT32 whpt_run(struct whpt_vm *vm)
 }
 
 /* WHPT_ASSERT_EXIT(vm, reason): the last exit has this reason. */
-#define WHPT_ASSERT_EXIT(vm, reason)                                          \
-	cr_assert((vm)->exit.ExitReason == (UINT32)(reason),                 \
-		  "exit reason %s, expected %s; exit: %s",                    \
-		  whpt_exit_name((vm)->exit.ExitReason),                      \
+#define WHPT_ASSERT_EXIT(vm, reason)                                                              \
+	cr_assert((vm)->exit.ExitReason == (UINT32)(reason),                                      \
+		  "exit reason %s, expected %s; exit: %s", whpt_exit_name((vm)->exit.ExitReason), \
 		  whpt_exit_name((UINT32)(reason)), whpt_describe(vm))
 
 /* whpt_run_expect(vm, reason): run and assert the exit reason. */
@@ -663,29 +651,27 @@ static inline void whpt_assert_at(struct whpt_vm *vm, unsigned int id)
 
 	WHPT_ASSERT_EQ64(vm->exit.VpContext.Cs.Base, vm->cs_base, "VpContext.Cs.Base");
 	cr_assert(vm->exit.VpContext.Rip == r.addr - vm->cs_base,
-		  "VpContext.Rip 0x%" PRIx64 ", expected 0x%" PRIx64
-		  " (record %u); exit: %s", vm->exit.VpContext.Rip,
-		  (uint64_t)(r.addr - vm->cs_base), id, whpt_describe(vm));
+		  "VpContext.Rip 0x%" PRIx64 ", expected 0x%" PRIx64 " (record %u); exit: %s",
+		  vm->exit.VpContext.Rip, (uint64_t)(r.addr - vm->cs_base), id, whpt_describe(vm));
 }
 
 /*
  * whpt_assert_insn_bytes(vm, id, count, bytes): the exit's instruction bytes
  * start with the assembled bytes of record id.
  */
-static inline void whpt_assert_insn_bytes(struct whpt_vm *vm, unsigned int id,
-					  unsigned int count, const UINT8 *bytes)
+static inline void whpt_assert_insn_bytes(struct whpt_vm *vm, unsigned int id, unsigned int count,
+					  const UINT8 *bytes)
 {
 	struct whpt_rec r = whpt_rec(vm, id);
 	const unsigned char *want = whpt_rec_bytes(vm, r);
 	unsigned int i;
 
 	cr_assert(count >= r.len && count <= 16,
-		  "InstructionByteCount %u, expected %u..16 (record %u)", count,
-		  r.len, id);
+		  "InstructionByteCount %u, expected %u..16 (record %u)", count, r.len, id);
 	for (i = 0; i < r.len; i++)
 		cr_assert(bytes[i] == want[i],
-			  "InstructionBytes[%u] = 0x%02x, assembled 0x%02x (record %u)",
-			  i, bytes[i], want[i], id);
+			  "InstructionBytes[%u] = 0x%02x, assembled 0x%02x (record %u)", i,
+			  bytes[i], want[i], id);
 }
 
 /* whpt_set_rip(vm, rip) and friends: the caller's side of completing an exit. */
@@ -720,15 +706,15 @@ static inline void whpt_complete_io(struct whpt_vm *vm)
 
 	cr_assert(!io->AccessInfo.StringOp, "unexpected string I/O: %s", whpt_describe(vm));
 	if (io->AccessInfo.IsWrite) {
-		if (io->PortNumber == WHPT_PORT_SERIAL &&
-		    vm->serial_len + 1 < sizeof(vm->serial))
+		if (io->PortNumber == WHPT_PORT_SERIAL && vm->serial_len + 1 < sizeof(vm->serial))
 			vm->serial[vm->serial_len++] = (char)io->Rax;
 		if (io->PortNumber == WHPT_PORT_REPORT &&
 		    vm->nreports < sizeof(vm->reports) / sizeof(vm->reports[0]))
 			vm->reports[vm->nreports++] = io->Rax;
 	} else {
-		uint64_t mask = io->AccessInfo.AccessSize == 4 ? 0xFFFFFFFFull :
-				io->AccessInfo.AccessSize == 2 ? 0xFFFFull : 0xFFull;
+		uint64_t mask = io->AccessInfo.AccessSize == 4	 ? 0xFFFFFFFFull
+				: io->AccessInfo.AccessSize == 2 ? 0xFFFFull
+								 : 0xFFull;
 
 		whpt_set64(vm, WHvX64RegisterRax, io->Rax | mask);
 	}

@@ -22,38 +22,38 @@
  *   0x00000-0x3FFFF  is all RAM (WHPT_RAM_SIZE); WHPT_MMIO_GPA is never
  *                    mapped by the builder, so accesses there exit.
  */
-#define WHPT_RAM_SIZE		0x40000
-#define WHPT_CODE_GPA		0x1000
-#define WHPT_CODE_END		0x6000
-#define WHPT_GDT_GPA		0x6000
-#define WHPT_TSS_GPA		0x6800
-#define WHPT_STACK_TOP		0x7FF0
-#define WHPT_DATA_GPA		0x8000
-#define WHPT_IDT_GPA		0x9000
-#define WHPT_PML4_GPA		0x20000
-#define WHPT_PDPT_GPA		0x21000
-#define WHPT_PD_GPA		0x22000
-#define WHPT_MMIO_GPA		0x50000
+#define WHPT_RAM_SIZE  0x40000
+#define WHPT_CODE_GPA  0x1000
+#define WHPT_CODE_END  0x6000
+#define WHPT_GDT_GPA   0x6000
+#define WHPT_TSS_GPA   0x6800
+#define WHPT_STACK_TOP 0x7FF0
+#define WHPT_DATA_GPA  0x8000
+#define WHPT_IDT_GPA   0x9000
+#define WHPT_PML4_GPA  0x20000
+#define WHPT_PDPT_GPA  0x21000
+#define WHPT_PD_GPA    0x22000
+#define WHPT_MMIO_GPA  0x50000
 /* real-mode segment whose base is WHPT_MMIO_GPA */
-#define WHPT_MMIO_SEG		0x5000
+#define WHPT_MMIO_SEG 0x5000
 
 /* GDT selectors (descriptors written by whpt_vm_set_mode) */
-#define WHPT_SEL_CODE32		0x08
-#define WHPT_SEL_DATA		0x10
-#define WHPT_SEL_CODE64		0x18
-#define WHPT_SEL_CODE16		0x20
-#define WHPT_SEL_DATA16		0x28
-#define WHPT_SEL_TSS		0x30
+#define WHPT_SEL_CODE32 0x08
+#define WHPT_SEL_DATA	0x10
+#define WHPT_SEL_CODE64 0x18
+#define WHPT_SEL_CODE16 0x20
+#define WHPT_SEL_DATA16 0x28
+#define WHPT_SEL_TSS	0x30
 /* GDTR.limit: 8 descriptors (the 64-bit TSS descriptor takes two) */
-#define WHPT_GDT_LIMIT		0x3F
+#define WHPT_GDT_LIMIT 0x3F
 /* a selector past the GDT limit: loading it raises #GP */
-#define WHPT_SEL_BAD		0x80
+#define WHPT_SEL_BAD 0x80
 
 /* Guest report protocol: text bytes to the serial port, values to the report port. */
-#define WHPT_PORT_SERIAL	0x3F8
-#define WHPT_PORT_REPORT	0xE9
+#define WHPT_PORT_SERIAL 0x3F8
+#define WHPT_PORT_REPORT 0xE9
 
 /* Payload trailer: the last 16 bytes of every image (see tests/guest/guest.h). */
-#define WHPT_IMAGE_MAGIC	0x47504857
+#define WHPT_IMAGE_MAGIC 0x47504857
 
 #endif /* WHP_TEST_LAYOUT_H */

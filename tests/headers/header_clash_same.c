@@ -32,7 +32,7 @@ typedef struct _GUID {
 	uint8_t Data4[8];
 } GUID;
 
-#define S_OK ((HRESULT)0)
+#define S_OK	   ((HRESULT)0)
 #define FAILED(hr) ((HRESULT)(hr) < 0)
 #define WINAPI
 

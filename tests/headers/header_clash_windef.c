@@ -61,10 +61,10 @@ typedef enum _DEVICE_POWER_STATE {
 #define VOID void
 #define WINAPI
 #define CALLBACK
-#define S_OK ((HRESULT)0L)
-#define E_INVALIDARG ((HRESULT)0x80070057L)
+#define S_OK	      ((HRESULT)0L)
+#define E_INVALIDARG  ((HRESULT)0x80070057L)
 #define SUCCEEDED(hr) (((HRESULT)(hr)) >= 0)
-#define FAILED(hr) (((HRESULT)(hr)) < 0)
+#define FAILED(hr)    (((HRESULT)(hr)) < 0)
 
 #include <WinHvPlatform.h>
 #include <WinHvEmulation.h>

@@ -65,34 +65,33 @@ static void check_bits(const char *what, const void *obj, size_t size, unsigned 
 #endif
 
 /* Size and alignment of a type. */
-#define CHECK_SIZE(T, size, align)                                                   \
-	do {                                                                         \
-		STATIC_CHECK(sizeof(T) == (size), "sizeof(" #T ")");                 \
-		STATIC_CHECK(_Alignof(T) == (align), "_Alignof(" #T ")");            \
-		check_u64("sizeof(" #T ")", sizeof(T), (size));                      \
-		check_u64("_Alignof(" #T ")", _Alignof(T), (align));                 \
+#define CHECK_SIZE(T, size, align)                                        \
+	do {                                                              \
+		STATIC_CHECK(sizeof(T) == (size), "sizeof(" #T ")");      \
+		STATIC_CHECK(_Alignof(T) == (align), "_Alignof(" #T ")"); \
+		check_u64("sizeof(" #T ")", sizeof(T), (size));           \
+		check_u64("_Alignof(" #T ")", _Alignof(T), (align));      \
 	} while (0)
 
 /* Size of a member. */
-#define CHECK_MSIZE(T, member, size)                                                 \
-	do {                                                                         \
-		STATIC_CHECK(sizeof(((T *)0)->member) == (size),                     \
-			     "sizeof(" #T "." #member ")");                          \
-		check_u64("sizeof(" #T "." #member ")", sizeof(((T *)0)->member), (size)); \
+#define CHECK_MSIZE(T, member, size)                                                            \
+	do {                                                                                    \
+		STATIC_CHECK(sizeof(((T *)0)->member) == (size), "sizeof(" #T "." #member ")"); \
+		check_u64("sizeof(" #T "." #member ")", sizeof(((T *)0)->member), (size));      \
 	} while (0)
 
 /* Byte offset of a member (anonymous-union members included). */
-#define CHECK_OFF(T, member, off)                                                    \
-	do {                                                                         \
+#define CHECK_OFF(T, member, off)                                                            \
+	do {                                                                                 \
 		STATIC_CHECK(offsetof(T, member) == (off), "offsetof(" #T ", " #member ")"); \
-		check_u64("offsetof(" #T ", " #member ")", offsetof(T, member), (off)); \
+		check_u64("offsetof(" #T ", " #member ")", offsetof(T, member), (off));      \
 	} while (0)
 
 /* Numeric value of an enumerator or macro, as a 32-bit pattern. */
-#define CHECK_VAL(name, value)                                                       \
-	do {                                                                         \
-		STATIC_CHECK((uint32_t)(name) == (uint32_t)(value), #name);          \
-		check_u64(#name, (uint32_t)(name), (uint32_t)(value));               \
+#define CHECK_VAL(name, value)                                              \
+	do {                                                                \
+		STATIC_CHECK((uint32_t)(name) == (uint32_t)(value), #name); \
+		check_u64(#name, (uint32_t)(name), (uint32_t)(value));      \
 	} while (0)
 
 /* An enum type is 4 bytes, as with MSVC. */
@@ -102,27 +101,27 @@ static void check_bits(const char *what, const void *obj, size_t size, unsigned 
  * Bit-field position: set the field to all ones in a zeroed object; exactly
  * bits [bitpos, bitpos + width) of the object must be set.
  */
-#define CHECK_BF(T, field, bitpos, width)                                            \
-	do {                                                                         \
-		T o_;                                                                \
-		memset(&o_, 0, sizeof(o_));                                          \
-		o_.field = (1ULL << (width)) - 1;                                    \
-		check_bits(#T "." #field, &o_, sizeof(o_), (bitpos), (width));       \
+#define CHECK_BF(T, field, bitpos, width)                                      \
+	do {                                                                   \
+		T o_;                                                          \
+		memset(&o_, 0, sizeof(o_));                                    \
+		o_.field = (1ULL << (width)) - 1;                              \
+		check_bits(#T "." #field, &o_, sizeof(o_), (bitpos), (width)); \
 	} while (0)
 
 /*
  * The same for a field that is part of an integer view (AsUINT16/32/64,
  * Attributes, ...): (bitpos) counts within that view, which is also read back.
  */
-#define CHECK_BF_AS(T, field, as, bitpos, width)                                     \
-	do {                                                                         \
-		T o_;                                                                \
-		memset(&o_, 0, sizeof(o_));                                          \
-		o_.field = (1ULL << (width)) - 1;                                    \
-		check_bits(#T "." #field, &o_, sizeof(o_),                           \
-			   (unsigned int)offsetof(T, as) * 8 + (bitpos), (width));   \
-		check_u64(#T "." #field " via " #as, (uint64_t)o_.as,                \
-			  ((1ULL << (width)) - 1) << (bitpos));                      \
+#define CHECK_BF_AS(T, field, as, bitpos, width)                                   \
+	do {                                                                       \
+		T o_;                                                              \
+		memset(&o_, 0, sizeof(o_));                                        \
+		o_.field = (1ULL << (width)) - 1;                                  \
+		check_bits(#T "." #field, &o_, sizeof(o_),                         \
+			   (unsigned int)offsetof(T, as) * 8 + (bitpos), (width)); \
+		check_u64(#T "." #field " via " #as, (uint64_t)o_.as,              \
+			  ((1ULL << (width)) - 1) << (bitpos));                    \
 	} while (0)
 
 static void check_exit_context(void)
@@ -652,8 +651,7 @@ static void check_interrupt_counter_misc_types(void)
 	CHECK_OFF(WHV_PROCESSOR_SYNTHETIC_FEATURES_COUNTERS, SyntheticInterruptsCount, 0);
 	CHECK_OFF(WHV_PROCESSOR_SYNTHETIC_FEATURES_COUNTERS, LongSpinWaitHypercallsCount, 8);
 	CHECK_OFF(WHV_PROCESSOR_SYNTHETIC_FEATURES_COUNTERS, OtherHypercallsCount, 16);
-	CHECK_OFF(WHV_PROCESSOR_SYNTHETIC_FEATURES_COUNTERS, SyntheticInterruptHypercallsCount,
-		  24);
+	CHECK_OFF(WHV_PROCESSOR_SYNTHETIC_FEATURES_COUNTERS, SyntheticInterruptHypercallsCount, 24);
 	CHECK_OFF(WHV_PROCESSOR_SYNTHETIC_FEATURES_COUNTERS, VirtualInterruptHypercallsCount, 32);
 	CHECK_OFF(WHV_PROCESSOR_SYNTHETIC_FEATURES_COUNTERS, VirtualMmuHypercallsCount, 40);
 
@@ -818,41 +816,67 @@ static void check_register_names(void)
 {
 	/* GPRs in x86 encoding order, then RIP and RFLAGS */
 	static const WHV_REGISTER_NAME gprs[] = {
-		WHvX64RegisterRax, WHvX64RegisterRcx, WHvX64RegisterRdx, WHvX64RegisterRbx,
-		WHvX64RegisterRsp, WHvX64RegisterRbp, WHvX64RegisterRsi, WHvX64RegisterRdi,
-		WHvX64RegisterR8, WHvX64RegisterR9, WHvX64RegisterR10, WHvX64RegisterR11,
-		WHvX64RegisterR12, WHvX64RegisterR13, WHvX64RegisterR14, WHvX64RegisterR15,
+		WHvX64RegisterRax, WHvX64RegisterRcx,	 WHvX64RegisterRdx, WHvX64RegisterRbx,
+		WHvX64RegisterRsp, WHvX64RegisterRbp,	 WHvX64RegisterRsi, WHvX64RegisterRdi,
+		WHvX64RegisterR8,  WHvX64RegisterR9,	 WHvX64RegisterR10, WHvX64RegisterR11,
+		WHvX64RegisterR12, WHvX64RegisterR13,	 WHvX64RegisterR14, WHvX64RegisterR15,
 		WHvX64RegisterRip, WHvX64RegisterRflags,
 	};
 	/* Segments (ES CS SS DS FS GS LDTR TR), tables, CRs, DRs, XCR0, virtual CRs */
 	static const WHV_REGISTER_NAME system[] = {
-		WHvX64RegisterEs, WHvX64RegisterCs, WHvX64RegisterSs, WHvX64RegisterDs,
-		WHvX64RegisterFs, WHvX64RegisterGs, WHvX64RegisterLdtr, WHvX64RegisterTr,
-		WHvX64RegisterIdtr, WHvX64RegisterGdtr,
-		WHvX64RegisterCr0, WHvX64RegisterCr2, WHvX64RegisterCr3, WHvX64RegisterCr4,
-		WHvX64RegisterCr8,
-		WHvX64RegisterDr0, WHvX64RegisterDr1, WHvX64RegisterDr2, WHvX64RegisterDr3,
-		WHvX64RegisterDr6, WHvX64RegisterDr7,
-		WHvX64RegisterXCr0,
-		WHvX64RegisterVirtualCr0, WHvX64RegisterVirtualCr3, WHvX64RegisterVirtualCr4,
-		WHvX64RegisterVirtualCr8,
+		WHvX64RegisterEs,	  WHvX64RegisterCs,	    WHvX64RegisterSs,
+		WHvX64RegisterDs,	  WHvX64RegisterFs,	    WHvX64RegisterGs,
+		WHvX64RegisterLdtr,	  WHvX64RegisterTr,	    WHvX64RegisterIdtr,
+		WHvX64RegisterGdtr,	  WHvX64RegisterCr0,	    WHvX64RegisterCr2,
+		WHvX64RegisterCr3,	  WHvX64RegisterCr4,	    WHvX64RegisterCr8,
+		WHvX64RegisterDr0,	  WHvX64RegisterDr1,	    WHvX64RegisterDr2,
+		WHvX64RegisterDr3,	  WHvX64RegisterDr6,	    WHvX64RegisterDr7,
+		WHvX64RegisterXCr0,	  WHvX64RegisterVirtualCr0, WHvX64RegisterVirtualCr3,
+		WHvX64RegisterVirtualCr4, WHvX64RegisterVirtualCr8,
 	};
 	static const WHV_REGISTER_NAME fpvec[] = {
-		WHvX64RegisterXmm0, WHvX64RegisterXmm1, WHvX64RegisterXmm2, WHvX64RegisterXmm3,
-		WHvX64RegisterXmm4, WHvX64RegisterXmm5, WHvX64RegisterXmm6, WHvX64RegisterXmm7,
-		WHvX64RegisterXmm8, WHvX64RegisterXmm9, WHvX64RegisterXmm10, WHvX64RegisterXmm11,
-		WHvX64RegisterXmm12, WHvX64RegisterXmm13, WHvX64RegisterXmm14, WHvX64RegisterXmm15,
-		WHvX64RegisterFpMmx0, WHvX64RegisterFpMmx1, WHvX64RegisterFpMmx2,
-		WHvX64RegisterFpMmx3, WHvX64RegisterFpMmx4, WHvX64RegisterFpMmx5,
-		WHvX64RegisterFpMmx6, WHvX64RegisterFpMmx7,
-		WHvX64RegisterFpControlStatus, WHvX64RegisterXmmControlStatus,
+		WHvX64RegisterXmm0,
+		WHvX64RegisterXmm1,
+		WHvX64RegisterXmm2,
+		WHvX64RegisterXmm3,
+		WHvX64RegisterXmm4,
+		WHvX64RegisterXmm5,
+		WHvX64RegisterXmm6,
+		WHvX64RegisterXmm7,
+		WHvX64RegisterXmm8,
+		WHvX64RegisterXmm9,
+		WHvX64RegisterXmm10,
+		WHvX64RegisterXmm11,
+		WHvX64RegisterXmm12,
+		WHvX64RegisterXmm13,
+		WHvX64RegisterXmm14,
+		WHvX64RegisterXmm15,
+		WHvX64RegisterFpMmx0,
+		WHvX64RegisterFpMmx1,
+		WHvX64RegisterFpMmx2,
+		WHvX64RegisterFpMmx3,
+		WHvX64RegisterFpMmx4,
+		WHvX64RegisterFpMmx5,
+		WHvX64RegisterFpMmx6,
+		WHvX64RegisterFpMmx7,
+		WHvX64RegisterFpControlStatus,
+		WHvX64RegisterXmmControlStatus,
 	};
 	static const WHV_REGISTER_NAME msrs[] = {
-		WHvX64RegisterTsc, WHvX64RegisterEfer, WHvX64RegisterKernelGsBase,
-		WHvX64RegisterApicBase, WHvX64RegisterPat, WHvX64RegisterSysenterCs,
-		WHvX64RegisterSysenterEip, WHvX64RegisterSysenterEsp, WHvX64RegisterStar,
-		WHvX64RegisterLstar, WHvX64RegisterCstar, WHvX64RegisterSfmask,
-		WHvX64RegisterInitialApicId, WHvX64RegisterMsrMtrrCap,
+		WHvX64RegisterTsc,
+		WHvX64RegisterEfer,
+		WHvX64RegisterKernelGsBase,
+		WHvX64RegisterApicBase,
+		WHvX64RegisterPat,
+		WHvX64RegisterSysenterCs,
+		WHvX64RegisterSysenterEip,
+		WHvX64RegisterSysenterEsp,
+		WHvX64RegisterStar,
+		WHvX64RegisterLstar,
+		WHvX64RegisterCstar,
+		WHvX64RegisterSfmask,
+		WHvX64RegisterInitialApicId,
+		WHvX64RegisterMsrMtrrCap,
 		WHvX64RegisterMsrMtrrDefType,
 	};
 	static const WHV_REGISTER_NAME mtrr_base[] = {
@@ -876,57 +900,73 @@ static void check_register_names(void)
 		WHvX64RegisterMsrMtrrPhysMaskE, WHvX64RegisterMsrMtrrPhysMaskF,
 	};
 	static const WHV_REGISTER_NAME mtrr_fix[] = {
-		WHvX64RegisterMsrMtrrFix64k00000, WHvX64RegisterMsrMtrrFix16k80000,
-		WHvX64RegisterMsrMtrrFix16kA0000, WHvX64RegisterMsrMtrrFix4kC0000,
-		WHvX64RegisterMsrMtrrFix4kC8000, WHvX64RegisterMsrMtrrFix4kD0000,
-		WHvX64RegisterMsrMtrrFix4kD8000, WHvX64RegisterMsrMtrrFix4kE0000,
-		WHvX64RegisterMsrMtrrFix4kE8000, WHvX64RegisterMsrMtrrFix4kF0000,
-		WHvX64RegisterMsrMtrrFix4kF8000, WHvX64RegisterTscAux, WHvX64RegisterBndcfgs,
+		WHvX64RegisterMsrMtrrFix64k00000,
+		WHvX64RegisterMsrMtrrFix16k80000,
+		WHvX64RegisterMsrMtrrFix16kA0000,
+		WHvX64RegisterMsrMtrrFix4kC0000,
+		WHvX64RegisterMsrMtrrFix4kC8000,
+		WHvX64RegisterMsrMtrrFix4kD0000,
+		WHvX64RegisterMsrMtrrFix4kD8000,
+		WHvX64RegisterMsrMtrrFix4kE0000,
+		WHvX64RegisterMsrMtrrFix4kE8000,
+		WHvX64RegisterMsrMtrrFix4kF0000,
+		WHvX64RegisterMsrMtrrFix4kF8000,
+		WHvX64RegisterTscAux,
+		WHvX64RegisterBndcfgs,
 	};
 	static const WHV_REGISTER_NAME pl_ssp[] = {
-		WHvX64RegisterSsp, WHvX64RegisterPl0Ssp, WHvX64RegisterPl1Ssp,
+		WHvX64RegisterSsp,    WHvX64RegisterPl0Ssp, WHvX64RegisterPl1Ssp,
 		WHvX64RegisterPl2Ssp, WHvX64RegisterPl3Ssp, WHvX64RegisterInterruptSspTableAddr,
 	};
 	static const WHV_REGISTER_NAME vmx[] = {
-		WHvX64RegisterIa32VmxBasic, WHvX64RegisterIa32VmxPinbasedCtls,
-		WHvX64RegisterIa32VmxProcbasedCtls, WHvX64RegisterIa32VmxExitCtls,
-		WHvX64RegisterIa32VmxEntryCtls, WHvX64RegisterIa32VmxMisc,
-		WHvX64RegisterIa32VmxCr0Fixed0, WHvX64RegisterIa32VmxCr0Fixed1,
-		WHvX64RegisterIa32VmxCr4Fixed0, WHvX64RegisterIa32VmxCr4Fixed1,
-		WHvX64RegisterIa32VmxVmcsEnum, WHvX64RegisterIa32VmxProcbasedCtls2,
-		WHvX64RegisterIa32VmxEptVpidCap, WHvX64RegisterIa32VmxTruePinbasedCtls,
-		WHvX64RegisterIa32VmxTrueProcbasedCtls, WHvX64RegisterIa32VmxTrueExitCtls,
-		WHvX64RegisterIa32VmxTrueEntryCtls, WHvX64RegisterAmdVmHsavePa,
+		WHvX64RegisterIa32VmxBasic,
+		WHvX64RegisterIa32VmxPinbasedCtls,
+		WHvX64RegisterIa32VmxProcbasedCtls,
+		WHvX64RegisterIa32VmxExitCtls,
+		WHvX64RegisterIa32VmxEntryCtls,
+		WHvX64RegisterIa32VmxMisc,
+		WHvX64RegisterIa32VmxCr0Fixed0,
+		WHvX64RegisterIa32VmxCr0Fixed1,
+		WHvX64RegisterIa32VmxCr4Fixed0,
+		WHvX64RegisterIa32VmxCr4Fixed1,
+		WHvX64RegisterIa32VmxVmcsEnum,
+		WHvX64RegisterIa32VmxProcbasedCtls2,
+		WHvX64RegisterIa32VmxEptVpidCap,
+		WHvX64RegisterIa32VmxTruePinbasedCtls,
+		WHvX64RegisterIa32VmxTrueProcbasedCtls,
+		WHvX64RegisterIa32VmxTrueExitCtls,
+		WHvX64RegisterIa32VmxTrueEntryCtls,
+		WHvX64RegisterAmdVmHsavePa,
 		WHvX64RegisterAmdVmCr,
 	};
 	static const WHV_REGISTER_NAME apic_isr_tmr_irr[] = {
 		WHvX64RegisterApicIsr0, WHvX64RegisterApicIsr1, WHvX64RegisterApicIsr2,
 		WHvX64RegisterApicIsr3, WHvX64RegisterApicIsr4, WHvX64RegisterApicIsr5,
-		WHvX64RegisterApicIsr6, WHvX64RegisterApicIsr7,
-		WHvX64RegisterApicTmr0, WHvX64RegisterApicTmr1, WHvX64RegisterApicTmr2,
-		WHvX64RegisterApicTmr3, WHvX64RegisterApicTmr4, WHvX64RegisterApicTmr5,
-		WHvX64RegisterApicTmr6, WHvX64RegisterApicTmr7,
-		WHvX64RegisterApicIrr0, WHvX64RegisterApicIrr1, WHvX64RegisterApicIrr2,
-		WHvX64RegisterApicIrr3, WHvX64RegisterApicIrr4, WHvX64RegisterApicIrr5,
-		WHvX64RegisterApicIrr6, WHvX64RegisterApicIrr7, WHvX64RegisterApicEse,
+		WHvX64RegisterApicIsr6, WHvX64RegisterApicIsr7, WHvX64RegisterApicTmr0,
+		WHvX64RegisterApicTmr1, WHvX64RegisterApicTmr2, WHvX64RegisterApicTmr3,
+		WHvX64RegisterApicTmr4, WHvX64RegisterApicTmr5, WHvX64RegisterApicTmr6,
+		WHvX64RegisterApicTmr7, WHvX64RegisterApicIrr0, WHvX64RegisterApicIrr1,
+		WHvX64RegisterApicIrr2, WHvX64RegisterApicIrr3, WHvX64RegisterApicIrr4,
+		WHvX64RegisterApicIrr5, WHvX64RegisterApicIrr6, WHvX64RegisterApicIrr7,
+		WHvX64RegisterApicEse,
 	};
 	static const WHV_REGISTER_NAME apic_lvt[] = {
-		WHvX64RegisterApicLvtTimer, WHvX64RegisterApicLvtThermal,
+		WHvX64RegisterApicLvtTimer,   WHvX64RegisterApicLvtThermal,
 		WHvX64RegisterApicLvtPerfmon, WHvX64RegisterApicLvtLint0,
-		WHvX64RegisterApicLvtLint1, WHvX64RegisterApicLvtError,
-		WHvX64RegisterApicInitCount, WHvX64RegisterApicCurrentCount,
+		WHvX64RegisterApicLvtLint1,   WHvX64RegisterApicLvtError,
+		WHvX64RegisterApicInitCount,  WHvX64RegisterApicCurrentCount,
 	};
 	static const WHV_REGISTER_NAME sints[] = {
-		WHvRegisterSint0, WHvRegisterSint1, WHvRegisterSint2, WHvRegisterSint3,
-		WHvRegisterSint4, WHvRegisterSint5, WHvRegisterSint6, WHvRegisterSint7,
-		WHvRegisterSint8, WHvRegisterSint9, WHvRegisterSint10, WHvRegisterSint11,
-		WHvRegisterSint12, WHvRegisterSint13, WHvRegisterSint14, WHvRegisterSint15,
-		WHvRegisterScontrol, WHvRegisterSversion, WHvRegisterSiefp, WHvRegisterSimp,
+		WHvRegisterSint0,    WHvRegisterSint1,	  WHvRegisterSint2,  WHvRegisterSint3,
+		WHvRegisterSint4,    WHvRegisterSint5,	  WHvRegisterSint6,  WHvRegisterSint7,
+		WHvRegisterSint8,    WHvRegisterSint9,	  WHvRegisterSint10, WHvRegisterSint11,
+		WHvRegisterSint12,   WHvRegisterSint13,	  WHvRegisterSint14, WHvRegisterSint15,
+		WHvRegisterScontrol, WHvRegisterSversion, WHvRegisterSiefp,  WHvRegisterSimp,
 		WHvRegisterEom,
 	};
 	static const WHV_REGISTER_NAME info[] = {
 		WHvRegisterPrivilegesAndFeaturesInfo, WHvRegisterFeaturesInfo,
-		WHvRegisterImplementationLimitsInfo, WHvRegisterHardwareFeaturesInfo,
+		WHvRegisterImplementationLimitsInfo,  WHvRegisterHardwareFeaturesInfo,
 		WHvRegisterCpuManagementFeaturesInfo, WHvRegisterPasidFeaturesInfo,
 	};
 	static const WHV_REGISTER_NAME crash[] = {
@@ -934,14 +974,20 @@ static void check_register_names(void)
 		WHvRegisterGuestCrashP3, WHvRegisterGuestCrashP4, WHvRegisterGuestCrashCtl,
 	};
 	static const WHV_REGISTER_NAME nested[] = {
-		WHvX64RegisterNestedGuestState, WHvX64RegisterNestedCurrentVmGpa,
-		WHvX64RegisterNestedVmxInvEpt, WHvX64RegisterNestedVmxInvVpid,
+		WHvX64RegisterNestedGuestState,
+		WHvX64RegisterNestedCurrentVmGpa,
+		WHvX64RegisterNestedVmxInvEpt,
+		WHvX64RegisterNestedVmxInvVpid,
 	};
 	static const WHV_REGISTER_NAME events[] = {
-		WHvRegisterPendingInterruption, WHvRegisterInterruptState,
-		WHvRegisterPendingEvent, WHvRegisterPendingEvent1,
-		WHvX64RegisterDeliverabilityNotifications, WHvRegisterInternalActivityState,
-		WHvX64RegisterPendingDebugException, WHvRegisterPendingEvent2,
+		WHvRegisterPendingInterruption,
+		WHvRegisterInterruptState,
+		WHvRegisterPendingEvent,
+		WHvRegisterPendingEvent1,
+		WHvX64RegisterDeliverabilityNotifications,
+		WHvRegisterInternalActivityState,
+		WHvX64RegisterPendingDebugException,
+		WHvRegisterPendingEvent2,
 		WHvRegisterPendingEvent3,
 	};
 

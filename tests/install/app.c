@@ -6,8 +6,8 @@ int main(void)
 {
 	WHV_CAPABILITY cap;
 	UINT32 written = 0;
-	HRESULT hr = WHvGetCapability(WHvCapabilityCodeHypervisorPresent, &cap, sizeof(cap),
-				      &written);
+	HRESULT hr =
+		WHvGetCapability(WHvCapabilityCodeHypervisorPresent, &cap, sizeof(cap), &written);
 
 	if (FAILED(hr) || written != sizeof(BOOL)) {
 		printf("WHvGetCapability failed: 0x%08x\n", (unsigned)hr);

@@ -18,7 +18,7 @@ static struct {
 	bool used;
 	uint64_t gpa, size;
 	uint32_t flags;
-	uint64_t log;                  /* one bit per page, MAXPG pages at most */
+	uint64_t log; /* one bit per page, MAXPG pages at most */
 } slot[SLOTS];
 
 static int fake_map(struct engine_vm *vm, uint32_t id, uint64_t gpa, uint64_t size, void *hva,
@@ -70,14 +70,15 @@ static void guest_store(uint64_t gpa)
 	cr_assert_fail("store to unmapped GPA 0x%llx", (unsigned long long)gpa);
 }
 
-static const struct engine_ops fake = { .name = "fake", .vm_map = fake_map,
-					.vm_unmap = fake_unmap, .vm_dirty_log = fake_dirty_log };
+static const struct engine_ops fake = {
+	.name = "fake", .vm_map = fake_map, .vm_unmap = fake_unmap, .vm_dirty_log = fake_dirty_log
+};
 static struct gpa_map m;
 static uint8_t host[80 * 4096] __attribute__((aligned(4096)));
-#define RW (WHvMapGpaRangeFlagRead | WHvMapGpaRangeFlagWrite)
-#define RWT (RW | WHvMapGpaRangeFlagTrackDirtyPages)
-#define BASE 0x100000ull
-#define PG(n) (BASE + (uint64_t)(n) * 4096)
+#define RW    (WHvMapGpaRangeFlagRead | WHvMapGpaRangeFlagWrite)
+#define RWT   (RW | WHvMapGpaRangeFlagTrackDirtyPages)
+#define BASE  0x100000ull
+#define PG(n) (BASE + (uint64_t)(n)*4096)
 
 static void setup(void)
 {
@@ -116,7 +117,7 @@ Test(gpa_dirty, a_partial_query_keeps_the_other_pages)
 	guest_store(PG(2));
 	guest_store(PG(9));
 	cr_assert_eq(gpa_map_dirty(&m, PG(8), 4 * 4096, &b), 0);
-	cr_assert_eq(b, 1ull << 1);    /* page 9 is bit 1 of a query starting at page 8 */
+	cr_assert_eq(b, 1ull << 1); /* page 9 is bit 1 of a query starting at page 8 */
 	cr_assert_eq(gpa_map_dirty(&m, BASE, 16 * 4096, &b), 0);
 	cr_assert_eq(b, 1ull << 2, "page 2 was not queried, so still dirty; page 9 was");
 }
@@ -201,8 +202,8 @@ Test(gpa_dirty, host_writes_through_the_map_are_dirty_too)
 	uint32_t v = 0x12345678;
 
 	cr_assert_eq(gpa_map_add(&m, BASE, 8 * 4096, host, RWT), 0);
-	cr_assert_eq(gpa_map_access(&m, PG(3) + 4094, &v, 4, 1, 1), 0);   /* crosses a page */
-	cr_assert_eq(gpa_map_access(&m, PG(6), &v, 4, 0, 0), 0);           /* a read */
+	cr_assert_eq(gpa_map_access(&m, PG(3) + 4094, &v, 4, 1, 1), 0); /* crosses a page */
+	cr_assert_eq(gpa_map_access(&m, PG(6), &v, 4, 0, 0), 0);	/* a read */
 	cr_assert_eq(gpa_map_dirty(&m, BASE, 8 * 4096, &b), 0);
 	cr_assert_eq(b, (1ull << 3) | (1ull << 4));
 }
@@ -231,7 +232,8 @@ Test(gpa_dirty, page_counts_large_pages)
 	cr_assert_eq(gpa_map_init(&big, 4), 0);
 	/* Records without an engine: no Read access, so no slot is made. */
 	cr_assert_eq(gpa_map_add(&big, 0x40000000ull - 0x1000, 0x40000000ull + 0x202000ull,
-				 hva - 0x1000, WHvMapGpaRangeFlagNone), 0);
+				 hva - 0x1000, WHvMapGpaRangeFlagNone),
+		     0);
 	gpa_map_page_counts(&big, &n4k, &n2m, &n1g);
 	/* 4 KiB below 1 GiB, then 1 GiB, then 2 MiB, then 4 KiB. */
 	cr_assert_eq(n1g, 1);

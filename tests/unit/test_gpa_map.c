@@ -8,7 +8,12 @@
 
 /* A fake engine that keeps the slot table KVM would have and rejects overlaps as KVM does. */
 #define SLOTS 8
-static struct { bool used; uint64_t gpa, size; void *hva; uint32_t flags; } slot[SLOTS];
+static struct {
+	bool used;
+	uint64_t gpa, size;
+	void *hva;
+	uint32_t flags;
+} slot[SLOTS];
 static int maps, unmaps;
 
 static int fake_map(struct engine_vm *vm, uint32_t id, uint64_t gpa, uint64_t size, void *hva,
@@ -20,7 +25,8 @@ static int fake_map(struct engine_vm *vm, uint32_t id, uint64_t gpa, uint64_t si
 	cr_assert(id < SLOTS && !slot[id].used, "slot %u reused while live", id);
 	for (i = 0; i < SLOTS; i++)
 		cr_assert(!slot[i].used || gpa + size <= slot[i].gpa ||
-			  gpa >= slot[i].gpa + slot[i].size, "overlapping memslots");
+				  gpa >= slot[i].gpa + slot[i].size,
+			  "overlapping memslots");
 	slot[id].used = true;
 	slot[id].gpa = gpa;
 	slot[id].size = size;
@@ -39,7 +45,8 @@ static int fake_unmap(struct engine_vm *vm, uint32_t id, uint64_t gpa)
 	return 0;
 }
 
-static const struct engine_ops fake = { .name = "fake", .vm_map = fake_map,
+static const struct engine_ops fake = { .name = "fake",
+					.vm_map = fake_map,
 					.vm_unmap = fake_unmap };
 static struct gpa_map m;
 static uint8_t host[16 * 4096] __attribute__((aligned(4096)));

@@ -12,12 +12,12 @@
  * level tables at 0x1000.. and data pages from 0x100000.
  */
 #define MEM_SIZE (4u << 20)
-#define NPAGES (MEM_SIZE / 4096)
+#define NPAGES	 (MEM_SIZE / 4096)
 static uint8_t mem[MEM_SIZE] __attribute__((aligned(4096)));
 static int pflags[NPAGES];
 
 #define RWX (WHvMapGpaRangeFlagRead | WHvMapGpaRangeFlagWrite | WHvMapGpaRangeFlagExecute)
-#define RX (WHvMapGpaRangeFlagRead | WHvMapGpaRangeFlagExecute)
+#define RX  (WHvMapGpaRangeFlagRead | WHvMapGpaRangeFlagExecute)
 
 static int fake_flags(void *owner, uint64_t gpa)
 {
@@ -87,39 +87,42 @@ static uint64_t get64(uint64_t gpa)
 	return v;
 }
 
-#define P 1ull
-#define W (1ull << 1)
-#define U (1ull << 2)
-#define A (1ull << 5)
-#define D (1ull << 6)
+#define P  1ull
+#define W  (1ull << 1)
+#define U  (1ull << 2)
+#define A  (1ull << 5)
+#define D  (1ull << 6)
 #define PS (1ull << 7)
 #define XD (1ull << 63)
 
-#define CR0_PE 1ull
-#define CR0_WP (1ull << 16)
-#define CR0_PG (1ull << 31)
-#define CR4_PSE (1ull << 4)
-#define CR4_PAE (1ull << 5)
-#define CR4_LA57 (1ull << 12)
-#define CR4_SMEP (1ull << 20)
-#define CR4_SMAP (1ull << 21)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
-#define EFER_NXE (1ull << 11)
+#define CR0_PE	  1ull
+#define CR0_WP	  (1ull << 16)
+#define CR0_PG	  (1ull << 31)
+#define CR4_PSE	  (1ull << 4)
+#define CR4_PAE	  (1ull << 5)
+#define CR4_LA57  (1ull << 12)
+#define CR4_SMEP  (1ull << 20)
+#define CR4_SMAP  (1ull << 21)
+#define EFER_LME  (1ull << 8)
+#define EFER_LMA  (1ull << 10)
+#define EFER_NXE  (1ull << 11)
 #define RFLAGS_AC (1ull << 18)
 
 /* 4-level tables: PML4 0x1000, PDPT 0x2000, PD 0x3000, PT 0x4000. */
 #define PML4 0x1000ull
 #define PDPT 0x2000ull
-#define PD 0x3000ull
-#define PT 0x4000ull
+#define PD   0x3000ull
+#define PT   0x4000ull
 #define DATA 0x100000ull
 
 static struct gva_cpu cpu64(void)
 {
 	struct gva_cpu c = {
 		.ctl = { CR0_PE | CR0_PG | CR0_WP, PML4, CR4_PAE, EFER_LME | EFER_LMA | EFER_NXE },
-		.rflags = 2, .cpl = 0, .maxphyaddr = 39, .gbpages = true,
+		.rflags = 2,
+		.cpl = 0,
+		.maxphyaddr = 39,
+		.gbpages = true,
 	};
 	return c;
 }
@@ -140,10 +143,10 @@ static uint32_t xlate(const struct gva_cpu *c, uint64_t gva, uint32_t flags, uin
 	return gva_translate(c, gva, flags, &fmem, gpa);
 }
 
-#define RD WHvTranslateGvaFlagValidateRead
-#define WR WHvTranslateGvaFlagValidateWrite
-#define EX WHvTranslateGvaFlagValidateExecute
-#define EXEMPT WHvTranslateGvaFlagPrivilegeExempt
+#define RD	WHvTranslateGvaFlagValidateRead
+#define WR	WHvTranslateGvaFlagValidateWrite
+#define EX	WHvTranslateGvaFlagValidateExecute
+#define EXEMPT	WHvTranslateGvaFlagPrivilegeExempt
 #define SETBITS WHvTranslateGvaFlagSetPageTableBits
 
 Test(gva, paging_off_is_identity_truncated_outside_long_mode)
@@ -253,7 +256,7 @@ Test(gva, user_and_supervisor)
 	struct gva_cpu c = cpu64();
 	uint64_t gpa;
 
-	map64(W, W | U);                  /* supervisor page */
+	map64(W, W | U); /* supervisor page */
 	c.cpl = 3;
 	cr_assert_eq(xlate(&c, GVA64, RD, &gpa), WHvTranslateGvaResultPrivilegeViolation);
 	cr_assert_eq(xlate(&c, GVA64, 0, &gpa), WHvTranslateGvaResultPrivilegeViolation);
@@ -275,12 +278,12 @@ Test(gva, write_needs_rw_and_cr0_wp)
 	struct gva_cpu c = cpu64();
 	uint64_t gpa;
 
-	map64(U, W | U);                  /* read-only user page */
+	map64(U, W | U); /* read-only user page */
 	cr_assert_eq(xlate(&c, GVA64, RD, &gpa), WHvTranslateGvaResultSuccess);
 	cr_assert_eq(xlate(&c, GVA64, WR, &gpa), WHvTranslateGvaResultPrivilegeViolation);
-	c.ctl.cr0 &= ~CR0_WP;             /* supervisor writes ignore R/W without WP */
+	c.ctl.cr0 &= ~CR0_WP; /* supervisor writes ignore R/W without WP */
 	cr_assert_eq(xlate(&c, GVA64, WR, &gpa), WHvTranslateGvaResultSuccess);
-	c.cpl = 3;                        /* but user writes never do */
+	c.cpl = 3; /* but user writes never do */
 	cr_assert_eq(xlate(&c, GVA64, WR, &gpa), WHvTranslateGvaResultPrivilegeViolation);
 	/* R/W=0 at an upper level counts as well. */
 	map64(W | U, W | U);
@@ -308,7 +311,7 @@ Test(gva, smep_and_smap)
 	struct gva_cpu c = cpu64();
 	uint64_t gpa;
 
-	map64(W | U, W | U);              /* user page, supervisor access (CPL 0) */
+	map64(W | U, W | U); /* user page, supervisor access (CPL 0) */
 	cr_assert_eq(xlate(&c, GVA64, EX | RD, &gpa), WHvTranslateGvaResultSuccess);
 	c.ctl.cr4 |= CR4_SMEP;
 	cr_assert_eq(xlate(&c, GVA64, EX, &gpa), WHvTranslateGvaResultPrivilegeViolation);
@@ -319,7 +322,7 @@ Test(gva, smep_and_smap)
 	cr_assert_eq(xlate(&c, GVA64, EX, &gpa), WHvTranslateGvaResultSuccess);
 	cr_assert_eq(xlate(&c, GVA64, RD | WHvTranslateGvaFlagOverrideSmap, &gpa),
 		     WHvTranslateGvaResultSuccess);
-	c.rflags |= RFLAGS_AC;            /* AC lifts SMAP for explicit accesses... */
+	c.rflags |= RFLAGS_AC; /* AC lifts SMAP for explicit accesses... */
 	cr_assert_eq(xlate(&c, GVA64, RD, &gpa), WHvTranslateGvaResultSuccess);
 	cr_assert_eq(xlate(&c, GVA64, RD | WHvTranslateGvaFlagEnforceSmap, &gpa),
 		     WHvTranslateGvaResultPrivilegeViolation);
@@ -335,10 +338,10 @@ Test(gva, paging_structures_outside_memory)
 	uint64_t gpa;
 
 	map64(W, W);
-	put64(PD + 8, 0x7000000ull | P | W);     /* PT beyond the 4 MiB of memory */
+	put64(PD + 8, 0x7000000ull | P | W); /* PT beyond the 4 MiB of memory */
 	cr_assert_eq(xlate(&c, GVA64, RD, &gpa), WHvTranslateGvaResultGpaUnmapped);
 	map64(W, W);
-	pflags[PT / 4096] = WHvMapGpaRangeFlagExecute;   /* mapped, but not readable */
+	pflags[PT / 4096] = WHvMapGpaRangeFlagExecute; /* mapped, but not readable */
 	cr_assert_eq(xlate(&c, GVA64, RD, &gpa), WHvTranslateGvaResultGpaNoReadAccess);
 	/* The final address is not checked: MMIO pages translate too. */
 	pflags[PT / 4096] = RWX;
@@ -391,7 +394,7 @@ Test(gva, pae_paging)
 	struct gva_cpu c = cpu64();
 	uint64_t gva = (2ull << 30) | (5ull << 21) | (7ull << 12) | 0x10, gpa;
 
-	c.ctl.cr3 = PDPT + 0x20;           /* PDPT at CR3[31:5] */
+	c.ctl.cr3 = PDPT + 0x20; /* PDPT at CR3[31:5] */
 	c.ctl.efer = EFER_NXE;
 	put64(PDPT + 0x20 + 2 * 8, PD | P);
 	put64(PD + 5 * 8, PT | P | W | U);

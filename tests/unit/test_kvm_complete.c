@@ -14,9 +14,9 @@ struct model {
 	enum kvm_flavour f;
 	enum pend_kind k;
 	uint64_t at, len;
-	uint64_t rip, rax;      /* KVM's registers */
+	uint64_t rip, rax; /* KVM's registers */
 	bool pending;
-	uint64_t data;          /* what KVM would complete an IN / MMIO read with */
+	uint64_t data; /* what KVM would complete an IN / MMIO read with */
 };
 
 static void model_exit(struct model *m, enum kvm_flavour f, enum pend_kind k)
@@ -51,8 +51,7 @@ static void model_run(struct model *m, bool dirty, uint64_t vrip, uint64_t vrax)
 		return;
 	m->pending = false;
 	switch (r->completion) {
-	case KC_NONE:
-		break;
+	case KC_NONE: break;
 	case KC_SKIP_IF_RIP_SAME:
 		if (m->rip == m->at) {
 			if (loads(m->k))
@@ -83,7 +82,7 @@ static void check(enum kvm_flavour f, enum pend_kind k, int action)
 	struct resume_plan plan;
 
 	model_exit(&m, f, k);
-	vrip = m.at;            /* Windows: RIP at the instruction */
+	vrip = m.at; /* Windows: RIP at the instruction */
 	vrax = m.rax;
 	changed = m.rip != vrip; /* the run loop moved RIP back: the view differs */
 	switch (action) {
@@ -93,8 +92,7 @@ static void check(enum kvm_flavour f, enum pend_kind k, int action)
 			vrax = 0x1234;
 		changed = true;
 		break;
-	case 1: /* retry: touch nothing, the instruction must run again */
-		break;
+	case 1: /* retry: touch nothing, the instruction must run again */ break;
 	case 2: /* jump elsewhere */
 		vrip = 0x5000;
 		changed = true;
@@ -130,8 +128,8 @@ static void check(enum kvm_flavour f, enum pend_kind k, int action)
 
 Test(kvm_complete, every_flavour_kind_and_caller_action_ends_in_the_callers_view)
 {
-	static const enum pend_kind kinds[] = { PK_OUT, PK_IN, PK_MMIO_READ, PK_MMIO_WRITE,
-						PK_MSR, PK_MMIO_RMW };
+	static const enum pend_kind kinds[] = { PK_OUT,	       PK_IN,  PK_MMIO_READ,
+						PK_MMIO_WRITE, PK_MSR, PK_MMIO_RMW };
 	int f, k, a;
 
 	for (f = 0; f < KVM_FLAVOUR_COUNT; f++)
@@ -147,12 +145,12 @@ Test(kvm_complete, common_exits_cost_no_extra_run)
 	cr_assert_not(kvm_plan_resume(KVM_FLAVOUR_AT, PK_OUT, 0x1000, 2, 0x1002, true).flush);
 	cr_assert_not(kvm_plan_resume(KVM_FLAVOUR_AFTER, PK_IN, 0x1000, 2, 0x1002, true).flush);
 	cr_assert_not(kvm_plan_resume(KVM_FLAVOUR_AT, PK_IN, 0x1000, 2, 0x1002, true).flush);
-	cr_assert_not(kvm_plan_resume(KVM_FLAVOUR_AFTER, PK_MMIO_READ, 0x1000, 3, 0x1003,
-				      true).flush);
-	cr_assert_not(kvm_plan_resume(KVM_FLAVOUR_AFTER, PK_MMIO_WRITE, 0x1000, 3, 0x1003,
-				      true).flush);
-	cr_assert_not(kvm_plan_resume(KVM_FLAVOUR_AT, PK_MMIO_WRITE, 0x1000, 3, 0x1003,
-				      true).flush);
+	cr_assert_not(
+		kvm_plan_resume(KVM_FLAVOUR_AFTER, PK_MMIO_READ, 0x1000, 3, 0x1003, true).flush);
+	cr_assert_not(
+		kvm_plan_resume(KVM_FLAVOUR_AFTER, PK_MMIO_WRITE, 0x1000, 3, 0x1003, true).flush);
+	cr_assert_not(
+		kvm_plan_resume(KVM_FLAVOUR_AT, PK_MMIO_WRITE, 0x1000, 3, 0x1003, true).flush);
 }
 
 Test(kvm_complete, retrying_an_instruction_retires_kvms_completion_first)
@@ -160,8 +158,7 @@ Test(kvm_complete, retrying_an_instruction_retires_kvms_completion_first)
 	cr_assert(kvm_plan_resume(KVM_FLAVOUR_AT, PK_OUT, 0x1000, 2, 0x1000, false).flush);
 	cr_assert(kvm_plan_resume(KVM_FLAVOUR_AT, PK_IN, 0x1000, 2, 0x1000, false).flush);
 	cr_assert(kvm_plan_resume(KVM_FLAVOUR_AFTER, PK_IN, 0x1000, 2, 0x1000, false).flush);
-	cr_assert(kvm_plan_resume(KVM_FLAVOUR_AFTER, PK_MMIO_READ, 0x1000, 2, 0x1000,
-				  false).flush);
+	cr_assert(kvm_plan_resume(KVM_FLAVOUR_AFTER, PK_MMIO_READ, 0x1000, 2, 0x1000, false).flush);
 	/* An OUT that kvm_pvm finished already: writing RIP back is enough. */
 	cr_assert_not(kvm_plan_resume(KVM_FLAVOUR_AFTER, PK_OUT, 0x1000, 2, 0x1000, true).flush);
 }

@@ -202,8 +202,8 @@ static void check_name(uint32_t n)
 
 	cr_assert_eq(got, want, "name %#x: block %d, expected %d", n, got, want);
 	if (want == KB_MSR)
-		cr_assert_eq(got_msr, want_msr, "name %#x: MSR %#x, expected %#x",
-			     n, got_msr, want_msr);
+		cr_assert_eq(got_msr, want_msr, "name %#x: MSR %#x, expected %#x", n, got_msr,
+			     want_msr);
 }
 
 Test(kvm_regs_class, every_name_and_the_gaps_between)
@@ -310,8 +310,8 @@ Test(kvm_regs_class, msr_index_of_every_msr_name)
 		uint32_t m = 0;
 
 		cr_assert_eq(kvm_reg_block(t[i].name, &m), KB_MSR, "name %#x", (unsigned)t[i].name);
-		cr_assert_eq(m, t[i].msr, "name %#x: MSR %#x, expected %#x",
-			     (unsigned)t[i].name, m, t[i].msr);
+		cr_assert_eq(m, t[i].msr, "name %#x: MSR %#x, expected %#x", (unsigned)t[i].name, m,
+			     t[i].msr);
 	}
 }
 
@@ -344,9 +344,9 @@ Test(kvm_regs_class, named_non_msr_classes)
 Test(kvm_regs_class, names_without_a_block_are_refused)
 {
 	static const uint32_t names[] = {
-		0x2C, 0x1FFF, 0x80000009,                  /* unknown */
-		0x28, 0x208E, 0x20A2, 0x3008, 0x4000, 0x5002, /* unsupported */
-		0x80000004,                                /* DeliverabilityNotifications */
+		0x2C,	    0x1FFF, 0x80000009,				/* unknown */
+		0x28,	    0x208E, 0x20A2,	0x3008, 0x4000, 0x5002, /* unsupported */
+		0x80000004, /* DeliverabilityNotifications */
 	};
 	struct fixture f;
 	size_t i;
@@ -367,9 +367,15 @@ Test(kvm_regs_class, missing_block_is_refused)
 	struct kvm_state_view empty;
 	WHV_REGISTER_VALUE v = val64(1);
 	static const WHV_REGISTER_NAME names[] = {
-		WHvX64RegisterRax, WHvX64RegisterCs, WHvX64RegisterCr0,
-		WHvRegisterPendingInterruption, WHvX64RegisterXmm0, WHvX64RegisterDr0,
-		WHvX64RegisterXCr0, WHvX64RegisterTsc, WHvRegisterInternalActivityState,
+		WHvX64RegisterRax,
+		WHvX64RegisterCs,
+		WHvX64RegisterCr0,
+		WHvRegisterPendingInterruption,
+		WHvX64RegisterXmm0,
+		WHvX64RegisterDr0,
+		WHvX64RegisterXCr0,
+		WHvX64RegisterTsc,
+		WHvRegisterInternalActivityState,
 	};
 	size_t i;
 
@@ -396,7 +402,7 @@ Test(kvm_regs_regs, every_gpr_round_trips_into_its_field)
 		{ WHvX64RegisterRdx, &f.regs.rdx }, { WHvX64RegisterRbx, &f.regs.rbx },
 		{ WHvX64RegisterRsp, &f.regs.rsp }, { WHvX64RegisterRbp, &f.regs.rbp },
 		{ WHvX64RegisterRsi, &f.regs.rsi }, { WHvX64RegisterRdi, &f.regs.rdi },
-		{ WHvX64RegisterR8, &f.regs.r8 }, { WHvX64RegisterR9, &f.regs.r9 },
+		{ WHvX64RegisterR8, &f.regs.r8 },   { WHvX64RegisterR9, &f.regs.r9 },
 		{ WHvX64RegisterR10, &f.regs.r10 }, { WHvX64RegisterR11, &f.regs.r11 },
 		{ WHvX64RegisterR12, &f.regs.r12 }, { WHvX64RegisterR13, &f.regs.r13 },
 		{ WHvX64RegisterR14, &f.regs.r14 }, { WHvX64RegisterR15, &f.regs.r15 },
@@ -426,7 +432,7 @@ Test(kvm_regs_regs, rflags_bit1_forced_and_reserved_bits_refused)
 	wr64(&f, WHvX64RegisterRflags, 0);
 	cr_assert_eq(f.regs.rflags, 2);
 	cr_assert_eq(rd64(&f, WHvX64RegisterRflags), 2);
-	wr64(&f, WHvX64RegisterRflags, 0x3F7FD7);       /* every defined bit */
+	wr64(&f, WHvX64RegisterRflags, 0x3F7FD7); /* every defined bit */
 	cr_assert_eq(rd64(&f, WHvX64RegisterRflags), 0x3F7FD7);
 	wr64(&f, WHvX64RegisterRflags, 0x202);
 	cr_assert_eq(f.regs.rflags, 0x202);
@@ -523,7 +529,7 @@ Test(kvm_regs_seg, real_mode_code_and_data)
 Test(kvm_regs_seg, busy_tss_0x8B_and_user_data)
 {
 	struct kvm_segment t = seg_from(0x8B);
-	struct kvm_segment u = seg_from(0xD0F3);       /* DPL 3, AVL, D, G */
+	struct kvm_segment u = seg_from(0xD0F3); /* DPL 3, AVL, D, G */
 
 	check_kseg(&t, 0xB, 0, 0, 1, 0, 0, 0, 0);
 	cr_assert_eq(attr_of(&t), 0x8B);
@@ -534,7 +540,7 @@ Test(kvm_regs_seg, busy_tss_0x8B_and_user_data)
 Test(kvm_regs_seg, unusable_both_ways)
 {
 	struct kvm_segment k = seg_from(0x0000);
-	struct kvm_segment n = seg_from(0x0013);       /* accessed data, not present */
+	struct kvm_segment n = seg_from(0x0013); /* accessed data, not present */
 
 	check_kseg(&k, 0, 0, 0, 0, 0, 0, 0, 0);
 	check_kseg(&n, 0x3, 1, 0, 0, 0, 0, 0, 0);
@@ -560,9 +566,9 @@ Test(kvm_regs_seg, every_segment_name_lands_in_its_field)
 		WHV_REGISTER_NAME name;
 		const struct kvm_segment *field;
 	} t[] = {
-		{ WHvX64RegisterEs, &f.sregs.es }, { WHvX64RegisterCs, &f.sregs.cs },
-		{ WHvX64RegisterSs, &f.sregs.ss }, { WHvX64RegisterDs, &f.sregs.ds },
-		{ WHvX64RegisterFs, &f.sregs.fs }, { WHvX64RegisterGs, &f.sregs.gs },
+		{ WHvX64RegisterEs, &f.sregs.es },    { WHvX64RegisterCs, &f.sregs.cs },
+		{ WHvX64RegisterSs, &f.sregs.ss },    { WHvX64RegisterDs, &f.sregs.ds },
+		{ WHvX64RegisterFs, &f.sregs.fs },    { WHvX64RegisterGs, &f.sregs.gs },
 		{ WHvX64RegisterLdtr, &f.sregs.ldt }, { WHvX64RegisterTr, &f.sregs.tr },
 	};
 	size_t i;
@@ -605,7 +611,10 @@ static WHV_REGISTER_VALUE seg_val(uint64_t base, uint16_t attributes)
 Test(kvm_regs_seg, non_canonical_bases_refused)
 {
 	static const WHV_REGISTER_NAME checked[] = {
-		WHvX64RegisterFs, WHvX64RegisterGs, WHvX64RegisterLdtr, WHvX64RegisterTr,
+		WHvX64RegisterFs,
+		WHvX64RegisterGs,
+		WHvX64RegisterLdtr,
+		WHvX64RegisterTr,
 	};
 	struct fixture f;
 	size_t i;
@@ -627,7 +636,7 @@ Test(kvm_regs_seg, la57_widens_canonical_check)
 	struct fixture f;
 
 	fixture_init(&f);
-	wr64(&f, WHvX64RegisterCr4, 1ULL << 12 | 1ULL << 5);   /* LA57 | PAE */
+	wr64(&f, WHvX64RegisterCr4, 1ULL << 12 | 1ULL << 5); /* LA57 | PAE */
 	wr(&f, WHvX64RegisterGs, seg_val(0x0000800000000000ULL, 0x93));
 	cr_assert_eq(f.sregs.gs.base, 0x0000800000000000ULL);
 	wr(&f, WHvX64RegisterGs, seg_val(0xFF00000000000000ULL, 0x93));
@@ -702,11 +711,11 @@ Test(kvm_regs_sregs, cr0_checks)
 	struct fixture f;
 
 	fixture_init(&f);
-	expect_refused64(&f, WHvX64RegisterCr0, 0x80000000);          /* PG without PE */
-	expect_refused64(&f, WHvX64RegisterCr0, 1ULL << 32 | 0x11);    /* bits 63:32 */
+	expect_refused64(&f, WHvX64RegisterCr0, 0x80000000);	    /* PG without PE */
+	expect_refused64(&f, WHvX64RegisterCr0, 1ULL << 32 | 0x11); /* bits 63:32 */
 	expect_refused64(&f, WHvX64RegisterCr0, 1ULL << 63 | 0x11);
-	expect_refused64(&f, WHvX64RegisterCr0, 0x20000011);          /* NW without CD */
-	wr64(&f, WHvX64RegisterCr0, 0x60000010);                      /* reset value: CD|NW|ET */
+	expect_refused64(&f, WHvX64RegisterCr0, 0x20000011); /* NW without CD */
+	wr64(&f, WHvX64RegisterCr0, 0x60000010);	     /* reset value: CD|NW|ET */
 	wr64(&f, WHvX64RegisterCr0, 0x80000011);
 }
 
@@ -738,15 +747,15 @@ Test(kvm_regs_sregs, cr8_efer_apic_base_checks)
 	expect_refused64(&f, WHvX64RegisterCr8, 1ULL << 63);
 	for (i = 0; i < sizeof(efer_reserved) / sizeof(efer_reserved[0]); i++)
 		expect_refused64(&f, WHvX64RegisterEfer, 1ULL << efer_reserved[i]);
-	wr64(&f, WHvX64RegisterEfer, 0xFD01);              /* every allowed bit */
+	wr64(&f, WHvX64RegisterEfer, 0xFD01); /* every allowed bit */
 	cr_assert_eq(f.sregs.efer, 0xFD01);
 	for (i = 0; i < sizeof(apic_reserved) / sizeof(apic_reserved[0]); i++)
 		expect_refused64(&f, WHvX64RegisterApicBase,
 				 0xFEE00900ULL | 1ULL << apic_reserved[i]);
-	expect_refused64(&f, WHvX64RegisterApicBase, 0xFEE00500);     /* x2APIC without EN */
-	wr64(&f, WHvX64RegisterApicBase, 0xFEE00D00);                 /* x2APIC, BSP */
-	wr64(&f, WHvX64RegisterApicBase, 0x000FFFFFFFFFF000ULL);      /* 52-bit base */
-	wr64(&f, WHvX64RegisterApicBase, 0);                          /* disabled */
+	expect_refused64(&f, WHvX64RegisterApicBase, 0xFEE00500); /* x2APIC without EN */
+	wr64(&f, WHvX64RegisterApicBase, 0xFEE00D00);		  /* x2APIC, BSP */
+	wr64(&f, WHvX64RegisterApicBase, 0x000FFFFFFFFFF000ULL);  /* 52-bit base */
+	wr64(&f, WHvX64RegisterApicBase, 0);			  /* disabled */
 }
 
 /* ---- KB_EVENTS --------------------------------------------------------- */
@@ -821,7 +830,8 @@ Test(kvm_regs_events, pending_interruption_interrupt_nmi_and_clear)
 	cr_assert_eq(f.events.nmi.injected, 0);
 	cr_assert_eq(f.events.interrupt.injected, 1);
 	cr_assert_eq(f.events.interrupt.soft, 1);
-	cr_assert_eq(rd(&f, WHvRegisterPendingInterruption).PendingInterruption.InterruptionType, 4);
+	cr_assert_eq(rd(&f, WHvRegisterPendingInterruption).PendingInterruption.InterruptionType,
+		     4);
 
 	/* InstructionLength and NestedEvent are accepted and dropped */
 	v = pi(0, 0x41, 0, 0);
@@ -844,10 +854,10 @@ Test(kvm_regs_events, pending_interruption_refusals)
 	WHV_REGISTER_VALUE v;
 
 	fixture_init(&f);
-	expect_refused(&f, WHvRegisterPendingInterruption, pi(2, 3, 0, 0));    /* NMI not 2 */
-	expect_refused(&f, WHvRegisterPendingInterruption, pi(2, 2, 1, 0));    /* NMI with EC */
-	expect_refused(&f, WHvRegisterPendingInterruption, pi(3, 2, 0, 0));    /* exception 2 */
-	expect_refused(&f, WHvRegisterPendingInterruption, pi(3, 32, 0, 0));   /* exception > 31 */
+	expect_refused(&f, WHvRegisterPendingInterruption, pi(2, 3, 0, 0));  /* NMI not 2 */
+	expect_refused(&f, WHvRegisterPendingInterruption, pi(2, 2, 1, 0));  /* NMI with EC */
+	expect_refused(&f, WHvRegisterPendingInterruption, pi(3, 2, 0, 0));  /* exception 2 */
+	expect_refused(&f, WHvRegisterPendingInterruption, pi(3, 32, 0, 0)); /* exception > 31 */
 	expect_refused(&f, WHvRegisterPendingInterruption, pi(0, 0x100, 0, 0));
 	expect_refused(&f, WHvRegisterPendingInterruption, pi(0, 0x30, 1, 5)); /* EC on interrupt */
 	expect_refused(&f, WHvRegisterPendingInterruption, pi(1, 0x30, 0, 0)); /* reserved type */
@@ -855,7 +865,7 @@ Test(kvm_regs_events, pending_interruption_refusals)
 	expect_refused(&f, WHvRegisterPendingInterruption, pi(6, 3, 0, 0));    /* sw exception */
 	expect_refused(&f, WHvRegisterPendingInterruption, pi(7, 3, 0, 0));
 	v = pi(0, 0x30, 0, 0);
-	v.Reg64 |= 1ULL << 10;                                                  /* reserved bit */
+	v.Reg64 |= 1ULL << 10; /* reserved bit */
 	expect_refused(&f, WHvRegisterPendingInterruption, v);
 }
 
@@ -991,16 +1001,16 @@ Test(kvm_regs_events, pending_event_refusals)
 	expect_refused(&f, WHvRegisterPendingEvent, exc_event(2, 0, 0, 0));
 	expect_refused(&f, WHvRegisterPendingEvent, exc_event(32, 0, 0, 0));
 	v = exc_event(6, 0, 0, 0);
-	v.Reg128.Low64 |= 1ULL << 4;                 /* Reserved0 */
+	v.Reg128.Low64 |= 1ULL << 4; /* Reserved0 */
 	expect_refused(&f, WHvRegisterPendingEvent, v);
 	v = exc_event(6, 0, 0, 0);
-	v.Reg128.Low64 |= 1ULL << 9;                 /* Reserved1 */
+	v.Reg128.Low64 |= 1ULL << 9; /* Reserved1 */
 	expect_refused(&f, WHvRegisterPendingEvent, v);
 	memset(&v, 0, sizeof(v));
 	v.ExtIntEvent.EventPending = 1;
 	v.ExtIntEvent.EventType = 5;
 	v.ExtIntEvent.Vector = 0x20;
-	v.Reg128.High64 = 1;                         /* Reserved2 */
+	v.Reg128.High64 = 1; /* Reserved2 */
 	expect_refused(&f, WHvRegisterPendingEvent, v);
 	memset(&v, 0, sizeof(v));
 	v.SvmNestedExit0.EventPending = 1;
@@ -1012,14 +1022,16 @@ Test(kvm_regs_events, pending_event_refusals)
 	expect_refused(&f, WHvRegisterPendingEvent, v);
 	memset(&v, 0, sizeof(v));
 	v.ExceptionEvent.EventPending = 1;
-	v.ExceptionEvent.EventType = 3;              /* no such event type */
+	v.ExceptionEvent.EventType = 3; /* no such event type */
 	expect_refused(&f, WHvRegisterPendingEvent, v);
 }
 
 Test(kvm_regs_events, extra_event_slots)
 {
 	static const WHV_REGISTER_NAME names[] = {
-		WHvRegisterPendingEvent1, WHvRegisterPendingEvent2, WHvRegisterPendingEvent3,
+		WHvRegisterPendingEvent1,
+		WHvRegisterPendingEvent2,
+		WHvRegisterPendingEvent3,
 	};
 	struct fixture f;
 	size_t i;
@@ -1106,7 +1118,7 @@ Test(kvm_regs_fpu, fp_mmx_round_trip)
 	memset(f.fpu.fpr, 0xCC, sizeof(f.fpu.fpr));
 	for (i = 0; i < 8; i++) {
 		memset(&v, 0, sizeof(v));
-		v.Fp.Mantissa = 0x8000000000000000ULL | i;  /* 1.0 * 2^(e - 16383) */
+		v.Fp.Mantissa = 0x8000000000000000ULL | i; /* 1.0 * 2^(e - 16383) */
 		v.Fp.BiasedExponent = 0x3FFF + i;
 		v.Fp.Sign = i & 1;
 		wr(&f, (WHV_REGISTER_NAME)(WHvX64RegisterFpMmx0 + i), v);
@@ -1177,8 +1189,8 @@ Test(kvm_regs_fpu, xmm_control_status_and_mxcsr_mask)
 	fixture_init(&f);
 	memset(&v, 0, sizeof(v));
 	v.XmmControlStatus.LastFpRdp = 0x7FFF0000ABCDULL;
-	v.XmmControlStatus.XmmStatusControl = 0x1FC0;   /* DAZ set: needs mask bit 6 */
-	v.XmmControlStatus.XmmStatusControlMask = 0x1;  /* ignored on write */
+	v.XmmControlStatus.XmmStatusControl = 0x1FC0;  /* DAZ set: needs mask bit 6 */
+	v.XmmControlStatus.XmmStatusControlMask = 0x1; /* ignored on write */
 	wr(&f, WHvX64RegisterXmmControlStatus, v);
 	cr_assert_eq(f.fpu.last_dp, 0x7FFF0000ABCDULL);
 	cr_assert_eq(f.fpu.mxcsr, 0x1FC0);
@@ -1250,7 +1262,7 @@ Test(kvm_regs_xcrs, update_existing_and_create_missing)
 
 	/* XCR0 not listed: created */
 	memset(&f.xcrs, 0, sizeof(f.xcrs));
-	cr_assert_eq(rd64(&f, WHvX64RegisterXCr0), 1);  /* the reset value */
+	cr_assert_eq(rd64(&f, WHvX64RegisterXCr0), 1); /* the reset value */
 	wr64(&f, WHvX64RegisterXCr0, 3);
 	cr_assert_eq(f.xcrs.nr_xcrs, 1);
 	cr_assert_eq(f.xcrs.xcrs[0].xcr, 0);
@@ -1273,13 +1285,18 @@ Test(kvm_regs_xcrs, update_existing_and_create_missing)
 Test(kvm_regs_xcrs, architectural_checks)
 {
 	static const uint64_t bad[] = {
-		0, 2, 6,                /* x87 missing */
-		5,                      /* AVX without SSE */
-		0x0B, 0x13,             /* BNDREGS/BNDCSR alone */
-		0x27, 0x67,             /* part of AVX-512 */
-		0xE3,                   /* AVX-512 without AVX */
-		0x20003, 0x40003,       /* one AMX bit */
-		1ULL << 63 | 1,         /* reserved */
+		0,
+		2,
+		6, /* x87 missing */
+		5, /* AVX without SSE */
+		0x0B,
+		0x13, /* BNDREGS/BNDCSR alone */
+		0x27,
+		0x67, /* part of AVX-512 */
+		0xE3, /* AVX-512 without AVX */
+		0x20003,
+		0x40003,	/* one AMX bit */
+		1ULL << 63 | 1, /* reserved */
 	};
 	static const uint64_t good[] = { 1, 3, 7, 0x1B, 0xE7, 0x60003, 0x602E7 };
 	struct fixture f;
@@ -1333,7 +1350,7 @@ Test(kvm_regs_mpstate, internal_activity_state)
 	v.InternalActivity.StartupSuspend = 1;
 	wr(&f, WHvRegisterInternalActivityState, v);
 	cr_assert_eq(f.mp.mp_state, KVM_MP_STATE_INIT_RECEIVED);
-	f.mp.mp_state = KVM_MP_STATE_UNINITIALIZED;       /* kept when already waiting */
+	f.mp.mp_state = KVM_MP_STATE_UNINITIALIZED; /* kept when already waiting */
 	wr(&f, WHvRegisterInternalActivityState, v);
 	cr_assert_eq(f.mp.mp_state, KVM_MP_STATE_UNINITIALIZED);
 	memset(&v, 0, sizeof(v));

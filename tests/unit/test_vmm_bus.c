@@ -16,8 +16,7 @@ struct fake_dev {
 	int result;
 };
 
-static int fake_io(void *opaque, uint16_t offset, bool is_write, uint32_t *data,
-		   unsigned int size)
+static int fake_io(void *opaque, uint16_t offset, bool is_write, uint32_t *data, unsigned int size)
 {
 	struct fake_dev *d = opaque;
 

@@ -36,8 +36,9 @@ static void setup(void)
 	bus_init(&bus);
 	cr_assert_eq(serial_init(&uart, console_output, &con), 0);
 	cr_assert_eq(serial_attach(&uart, &bus, SERIAL_COM1_BASE), 0);
-	cfg = (struct console_config){ .in_fd = in_pipe[0], .out_fd = out_pipe[1],
-				       .quit = on_quit, .quit_ctx = NULL };
+	cfg = (struct console_config){
+		.in_fd = in_pipe[0], .out_fd = out_pipe[1], .quit = on_quit, .quit_ctx = NULL
+	};
 	quit_calls = 0;
 	quit_why = 0;
 	cr_assert_eq(console_start(&con, &uart, &cfg), 0);
@@ -128,7 +129,7 @@ Test(console, output_keeps_order_across_flushes)
 	char buf[128];
 
 	guest_puts("one ");
-	usleep(50000);				/* the thread flushes this part */
+	usleep(50000); /* the thread flushes this part */
 	guest_puts("two\nthree ");
 	console_flush(&con);
 	cr_assert_eq(read_out(buf, 14, 2000), 14);
@@ -167,7 +168,7 @@ Test(console, escape_keys)
 Test(console, end_of_input_is_not_a_quit)
 {
 	close(in_pipe[1]);
-	in_pipe[1] = open("/dev/null", O_WRONLY);	/* keep teardown's close valid */
+	in_pipe[1] = open("/dev/null", O_WRONLY); /* keep teardown's close valid */
 	usleep(50000);
 	cr_assert_eq(quit_calls, 0);
 	guest_puts("still here\n");

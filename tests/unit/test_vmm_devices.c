@@ -90,27 +90,27 @@ Test(uart, transmits_thr_writes_in_order)
 
 Test(uart, reset_state_and_plain_registers)
 {
-	cr_assert_eq(rd(&bus, 0x3fd, 1), 0x60);	/* THRE | TEMT, no data */
-	cr_assert_eq(rd(&bus, 0x3fa, 1), 0x01);	/* IIR: nothing pending, no FIFO */
+	cr_assert_eq(rd(&bus, 0x3fd, 1), 0x60); /* THRE | TEMT, no data */
+	cr_assert_eq(rd(&bus, 0x3fa, 1), 0x01); /* IIR: nothing pending, no FIFO */
 	cr_assert_eq(rd(&bus, 0x3f8, 1), 0);	/* RBR: no input */
-	cr_assert_eq(rd(&bus, 0x3fe, 1), 0xb0);	/* MSR: DCD, DSR, CTS */
+	cr_assert_eq(rd(&bus, 0x3fe, 1), 0xb0); /* MSR: DCD, DSR, CTS */
 	wr(&bus, 0x3ff, 0x5a, 1);
-	cr_assert_eq(rd(&bus, 0x3ff, 1), 0x5a);	/* scratch register */
+	cr_assert_eq(rd(&bus, 0x3ff, 1), 0x5a); /* scratch register */
 	wr(&bus, 0x3f9, 0xf0, 1);
-	cr_assert_eq(rd(&bus, 0x3f9, 1), 0x00);	/* IER keeps 4 bits */
+	cr_assert_eq(rd(&bus, 0x3f9, 1), 0x00); /* IER keeps 4 bits */
 	wr(&bus, 0x3fc, 0xff, 1);
-	cr_assert_eq(rd(&bus, 0x3fc, 1), 0x1f);	/* MCR keeps 5 bits */
+	cr_assert_eq(rd(&bus, 0x3fc, 1), 0x1f); /* MCR keeps 5 bits */
 }
 
 Test(uart, divisor_latch_does_not_transmit)
 {
-	wr(&bus, 0x3f9, 0x03, 1);		/* IER before DLAB */
-	wr(&bus, 0x3fb, 0x80, 1);		/* LCR: DLAB = 1 */
-	wr(&bus, 0x3f8, 0x01, 1);		/* DLL: 115200 baud */
-	wr(&bus, 0x3f9, 0x00, 1);		/* DLM */
+	wr(&bus, 0x3f9, 0x03, 1); /* IER before DLAB */
+	wr(&bus, 0x3fb, 0x80, 1); /* LCR: DLAB = 1 */
+	wr(&bus, 0x3f8, 0x01, 1); /* DLL: 115200 baud */
+	wr(&bus, 0x3f9, 0x00, 1); /* DLM */
 	cr_assert_eq(rd(&bus, 0x3f8, 1), 0x01);
 	cr_assert_eq(rd(&bus, 0x3f9, 1), 0x00);
-	wr(&bus, 0x3fb, 0x03, 1);		/* 8N1, DLAB = 0 */
+	wr(&bus, 0x3fb, 0x03, 1); /* 8N1, DLAB = 0 */
 	cr_assert_eq(cap.len, 0, "divisor writes are not output");
 	cr_assert_eq(rd(&bus, 0x3f9, 1), 0x03, "IER kept across DLAB");
 	wr(&bus, 0x3f8, 'k', 1);
@@ -190,8 +190,8 @@ Test(uart, loopback_maps_modem_lines_and_deltas)
 	cr_assert_eq(rd(&bus, 0x3fe, 1) & 0xf0, 0x90);
 	wr(&bus, 0x3fc, SERIAL_MCR_LOOP | SERIAL_MCR_DTR | SERIAL_MCR_OUT1, 1);
 	/* DCD and CTS dropped, DSR and RI came up: DDCD, DCTS changed; no TERI. */
-	cr_assert_eq(rd(&bus, 0x3fe, 1), SERIAL_MSR_DSR | SERIAL_MSR_RI |
-				       SERIAL_MSR_DDCD | SERIAL_MSR_DCTS | SERIAL_MSR_DDSR);
+	cr_assert_eq(rd(&bus, 0x3fe, 1), SERIAL_MSR_DSR | SERIAL_MSR_RI | SERIAL_MSR_DDCD |
+						 SERIAL_MSR_DCTS | SERIAL_MSR_DDSR);
 	cr_assert_eq(rd(&bus, 0x3fe, 1) & 0x0f, 0, "deltas clear on read");
 	wr(&bus, 0x3fc, SERIAL_MCR_LOOP | SERIAL_MCR_DTR, 1);
 	cr_assert_eq(rd(&bus, 0x3fe, 1) & SERIAL_MSR_TERI, SERIAL_MSR_TERI,
@@ -225,7 +225,7 @@ Test(uart, interrupt_priorities_and_acknowledgement)
 Test(uart, fifo_trigger_level_and_character_timeout)
 {
 	wr(&bus, 0x3fc, SERIAL_MCR_OUT2, 1);
-	wr(&bus, 0x3fa, SERIAL_FCR_ENABLE | 0x40, 1);	/* trigger at 4 bytes */
+	wr(&bus, 0x3fa, SERIAL_FCR_ENABLE | 0x40, 1); /* trigger at 4 bytes */
 	wr(&bus, 0x3f9, SERIAL_IER_RDI, 1);
 	cr_assert_eq(serial_receive(&uart, (const uint8_t *)"ab", 2), 2);
 	cr_assert_eq(rd(&bus, 0x3fa, 1), SERIAL_IIR_FIFO | SERIAL_IIR_CTI,
@@ -240,9 +240,9 @@ Test(uart, receiver_line_status_interrupt_on_overrun)
 	wr(&bus, 0x3f9, SERIAL_IER_RLSI | SERIAL_IER_RDI, 1);
 	cr_assert_eq(serial_receive(&uart, (const uint8_t *)"a", 1), 1);
 	wr(&bus, 0x3fc, SERIAL_MCR_OUT2 | SERIAL_MCR_LOOP, 1);
-	wr(&bus, 0x3f8, 'b', 1);		/* no room: overrun */
+	wr(&bus, 0x3f8, 'b', 1); /* no room: overrun */
 	cr_assert_eq(rd(&bus, 0x3fa, 1), SERIAL_IIR_RLSI, "line status comes first");
-	(void)rd(&bus, 0x3fd, 1);		/* reading LSR clears OE */
+	(void)rd(&bus, 0x3fd, 1); /* reading LSR clears OE */
 	cr_assert_eq(rd(&bus, 0x3fa, 1), SERIAL_IIR_RDI);
 }
 
@@ -262,7 +262,7 @@ Test(uart, out2_gates_the_irq_line)
 Test(uart, modem_status_interrupt)
 {
 	wr(&bus, 0x3fc, SERIAL_MCR_OUT2 | SERIAL_MCR_LOOP, 1);
-	(void)rd(&bus, 0x3fe, 1);		/* clear the deltas of entering loopback */
+	(void)rd(&bus, 0x3fe, 1); /* clear the deltas of entering loopback */
 	wr(&bus, 0x3f9, SERIAL_IER_MSI, 1);
 	cr_assert_eq(rd(&bus, 0x3fa, 1), SERIAL_IIR_NO_INT);
 	wr(&bus, 0x3fc, SERIAL_MCR_OUT2 | SERIAL_MCR_LOOP | SERIAL_MCR_RTS, 1);
@@ -299,9 +299,9 @@ Test(debug_exit, status_is_value_shifted_left_plus_one)
 	cr_assert_eq(rec.status, 1);
 	wr(&bus, 0xf4, 42, 1);
 	cr_assert_eq(rec.status, 85);
-	wr(&bus, 0xf4, 0x1234, 2);		/* (0x1234 << 1 | 1) & 0xff */
+	wr(&bus, 0xf4, 0x1234, 2); /* (0x1234 << 1 | 1) & 0xff */
 	cr_assert_eq(rec.status, 0x69);
-	wr(&bus, 0xf4, 0x80, 1);		/* bit 7 falls off: status 1 */
+	wr(&bus, 0xf4, 0x80, 1); /* bit 7 falls off: status 1 */
 	cr_assert_eq(rec.status, 1);
 	wr(&bus, 0xf4, 20, 4);
 	cr_assert_eq(rec.status, 41);
@@ -357,8 +357,8 @@ Test(power, reset_ports)
 
 	bus_init(&bus);
 	cr_assert_eq(power_attach(&p, &bus, record_power, &rec), 0);
-	wr(&bus, 0xcf9, 0x02, 1);		/* SYS_RST alone does not reset */
-	wr(&bus, 0x64, 0xaa, 1);		/* an ordinary 8042 command */
+	wr(&bus, 0xcf9, 0x02, 1); /* SYS_RST alone does not reset */
+	wr(&bus, 0x64, 0xaa, 1);  /* an ordinary 8042 command */
 	cr_assert_eq(rec.calls, 0);
 	cr_assert_eq(rd(&bus, 0x64, 1), 0, "8042 status: buffers empty");
 	wr(&bus, 0xcf9, 0x06, 1);
@@ -441,7 +441,7 @@ Test(fw_cfg, selecting_restarts_the_item_and_data_writes_are_ignored)
 	uint8_t b[4];
 
 	fw_read(FW_CFG_SIGNATURE, b, 2);
-	wr(&bus, 0x511, 'X', 1);		/* ignored, as in QEMU since 2.4 */
+	wr(&bus, 0x511, 'X', 1); /* ignored, as in QEMU since 2.4 */
 	b[2] = (uint8_t)rd(&bus, 0x511, 1);
 	cr_assert_eq(b[2], 'M', "reads continue where they were");
 	fw_read(FW_CFG_SIGNATURE, b, 4);
@@ -451,7 +451,7 @@ Test(fw_cfg, selecting_restarts_the_item_and_data_writes_are_ignored)
 	cr_assert_arr_eq(b, "QEMU", 4);
 	/* A 16-bit data read returns the next two bytes. */
 	wr(&bus, 0x510, FW_CFG_SIGNATURE, 2);
-	cr_assert_eq(rd(&bus, 0x511, 2), 0x4551u);	/* "QE" */
+	cr_assert_eq(rd(&bus, 0x511, 2), 0x4551u); /* "QE" */
 }
 
 Test(fw_cfg, file_directory_is_sorted_big_endian)
@@ -513,7 +513,7 @@ Test(fw_cfg, dma_errors_stay_inside_guest_ram)
 	put_be32(desc, (uint32_t)FW_CFG_SIGNATURE << 16 | FW_CFG_DMA_SELECT | FW_CFG_DMA_READ);
 	put_be32(desc + 4, 16);
 	put_be32(desc + 8, 0);
-	put_be32(desc + 12, FW_RAM - 8);	/* 8 bytes in, 8 out */
+	put_be32(desc + 12, FW_RAM - 8); /* 8 bytes in, 8 out */
 	fw_dma(0x1000);
 	cr_assert_eq(be32(desc), FW_CFG_DMA_ERROR);
 	/* Writes are refused: every item is read-only. */

@@ -26,7 +26,7 @@ static void setup(void)
 {
 	mem = aligned_alloc(4096, RAM_SIZE);
 	cr_assert_not_null(mem);
-	memset(mem, 0xcc, RAM_SIZE);		/* garbage the loaders must not rely on */
+	memset(mem, 0xcc, RAM_SIZE); /* garbage the loaders must not rely on */
 	ram_wrap(&ram, mem, RAM_SIZE);
 }
 
@@ -50,20 +50,23 @@ static size_t make_elf32(uint8_t *f, uint32_t paddr, uint32_t vdelta, const char
 	uint8_t *ph;
 
 	memset(f, 0, 0x100 + tlen);
-	memcpy(f, "\x7f" "ELF", 4);
-	f[4] = 1;				/* ELFCLASS32 */
-	f[5] = 1;				/* little-endian */
+	memcpy(f,
+	       "\x7f"
+	       "ELF",
+	       4);
+	f[4] = 1; /* ELFCLASS32 */
+	f[5] = 1; /* little-endian */
 	f[6] = 1;
-	put_le16(f + 16, 2);			/* ET_EXEC */
-	put_le16(f + 18, 3);			/* EM_386 */
+	put_le16(f + 16, 2); /* ET_EXEC */
+	put_le16(f + 18, 3); /* EM_386 */
 	put_le32(f + 20, 1);
 	put_le32(f + 24, entry);
-	put_le32(f + 28, 52);			/* e_phoff */
+	put_le32(f + 28, 52); /* e_phoff */
 	put_le16(f + 40, 52);
-	put_le16(f + 42, 32);			/* e_phentsize */
+	put_le16(f + 42, 32); /* e_phentsize */
 	put_le16(f + 44, pvh_note ? 2 : 1);
 	ph = f + 52;
-	put_le32(ph, 1);			/* PT_LOAD */
+	put_le32(ph, 1); /* PT_LOAD */
 	put_le32(ph + 4, 0x100);
 	put_le32(ph + 8, paddr + vdelta);
 	put_le32(ph + 12, paddr);
@@ -71,12 +74,12 @@ static size_t make_elf32(uint8_t *f, uint32_t paddr, uint32_t vdelta, const char
 	put_le32(ph + 20, tlen + bss);
 	if (pvh_note) {
 		ph += 32;
-		put_le32(ph, 4);		/* PT_NOTE */
+		put_le32(ph, 4); /* PT_NOTE */
 		put_le32(ph + 4, 116);
 		put_le32(ph + 16, 20);
-		put_le32(f + 116, 4);		/* namesz */
-		put_le32(f + 120, 4);		/* descsz */
-		put_le32(f + 124, 18);		/* XEN_ELFNOTE_PHYS32_ENTRY */
+		put_le32(f + 116, 4);  /* namesz */
+		put_le32(f + 120, 4);  /* descsz */
+		put_le32(f + 124, 18); /* XEN_ELFNOTE_PHYS32_ENTRY */
 		memcpy(f + 128, "Xen", 4);
 		put_le32(f + 132, pvh_entry);
 	}
@@ -123,23 +126,23 @@ Test(loaders, elf_rejects_malformed_files)
 
 	cr_assert_eq(elf_parse((const uint8_t *)"MZ", 2, &e), -ENOEXEC);
 	memcpy(g, f, n);
-	put_le32(g + 52 + 4, 0x10000);		/* segment data past the end */
+	put_le32(g + 52 + 4, 0x10000); /* segment data past the end */
 	cr_assert_eq(elf_parse(g, n, &e), -EINVAL);
 	memcpy(g, f, n);
-	put_le32(g + 52 + 20, 1);		/* memsz < filesz */
+	put_le32(g + 52 + 20, 1); /* memsz < filesz */
 	cr_assert_eq(elf_parse(g, n, &e), -EINVAL);
 	memcpy(g, f, n);
-	put_le16(g + 44, 200);			/* program headers past the end */
+	put_le16(g + 44, 200); /* program headers past the end */
 	cr_assert_eq(elf_parse(g, n, &e), -EINVAL);
 	memcpy(g, f, n);
-	put_le16(g + 16, 3);			/* ET_DYN */
+	put_le16(g + 16, 3); /* ET_DYN */
 	cr_assert_eq(elf_parse(g, n, &e), -EINVAL);
 	cr_assert(strstr(vmm_error(), "ET_EXEC"));
 	memcpy(g, f, n);
-	put_le16(g + 18, 40);			/* EM_ARM */
+	put_le16(g + 18, 40); /* EM_ARM */
 	cr_assert_eq(elf_parse(g, n, &e), -EINVAL);
 	memcpy(g, f, n);
-	put_le32(g + 52 + 12, 0xfffffff0u);	/* paddr + memsz wraps (32-bit fields) */
+	put_le32(g + 52 + 12, 0xfffffff0u); /* paddr + memsz wraps (32-bit fields) */
 	put_le32(g + 52 + 20, 0x20);
 	cr_assert_eq(elf_parse(g, n, &e), 0, "fits in 64-bit arithmetic");
 	cr_assert_eq(elf_load(&ram, g, &e, 0, 0), -EINVAL, "but not in RAM");
@@ -165,7 +168,7 @@ static void put_mb_header(uint8_t *f, size_t off, uint32_t flags)
 {
 	put_le32(f + off, MB_HEADER_MAGIC);
 	put_le32(f + off + 4, flags);
-	put_le32(f + off + 8, (uint32_t)-(MB_HEADER_MAGIC + flags));
+	put_le32(f + off + 8, (uint32_t) - (MB_HEADER_MAGIC + flags));
 }
 
 Test(loaders, multiboot_header_search)
@@ -175,7 +178,7 @@ Test(loaders, multiboot_header_search)
 
 	memset(f, 0, sizeof(f));
 	cr_assert_eq(multiboot_find(f, sizeof(f), &h), -ENOENT);
-	put_mb_header(f, 8188, 3);		/* the last word of the first 8 KiB ... */
+	put_mb_header(f, 8188, 3); /* the last word of the first 8 KiB ... */
 	cr_assert_eq(multiboot_find(f, sizeof(f), &h), -ENOENT, "... cannot hold 12 bytes");
 	memset(f, 0, sizeof(f));
 	put_mb_header(f, 8192, 3);
@@ -184,16 +187,16 @@ Test(loaders, multiboot_header_search)
 	put_mb_header(f, 4098, 3);
 	cr_assert_eq(multiboot_find(f, sizeof(f), &h), -ENOENT, "not 4-byte aligned");
 	put_mb_header(f, 4096, 3);
-	put_le32(f + 4104, 0);			/* bad checksum */
+	put_le32(f + 4104, 0); /* bad checksum */
 	cr_assert_eq(multiboot_find(f, sizeof(f), &h), -ENOENT);
 	put_mb_header(f, 4096, 3);
 	cr_assert_eq(multiboot_find(f, sizeof(f), &h), 0);
 	cr_assert_eq(h.offset, 4096);
 	cr_assert_eq(h.flags, 3);
-	put_mb_header(f, 4096, 3 | (1u << 5));	/* an unknown requirement */
+	put_mb_header(f, 4096, 3 | (1u << 5)); /* an unknown requirement */
 	cr_assert_eq(multiboot_find(f, sizeof(f), &h), -EINVAL);
 	cr_assert(strstr(vmm_error(), "0x20"));
-	put_mb_header(f, 4096, 3 | (1u << 20));	/* unknown optional bits are fine */
+	put_mb_header(f, 4096, 3 | (1u << 20)); /* unknown optional bits are fine */
 	cr_assert_eq(multiboot_find(f, sizeof(f), &h), 0);
 }
 
@@ -210,8 +213,7 @@ Test(loaders, multiboot_elf_boot_information)
 	uint32_t mmap_len;
 
 	put_mb_header(f, 0x100 + 0, MB_HF_PAGE_ALIGN | MB_HF_MEMORY_INFO);
-	cr_assert_eq(multiboot_load(&ram, f, n, "/k.elf a=b", mods, 2, &cpu), 0, "%s",
-		     vmm_error());
+	cr_assert_eq(multiboot_load(&ram, f, n, "/k.elf a=b", mods, 2, &cpu), 0, "%s", vmm_error());
 	cr_assert_eq(cpu.mode, BOOT_MODE_PROTECTED);
 	cr_assert_eq(cpu.rip, 0x200000);
 	cr_assert_eq(cpu.rax, MB_BOOTLOADER_MAGIC);
@@ -255,13 +257,12 @@ Test(loaders, multiboot_aout_kludge)
 	memset(f, 0x11, sizeof(f));
 	/* Header at file offset 64, describing text from file offset 0 at 0x300000. */
 	put_mb_header(f, 64, MB_HF_AOUT_KLUDGE);
-	put_le32(f + 64 + 12, 0x300040);	/* header_addr */
-	put_le32(f + 64 + 16, 0x300000);	/* load_addr */
-	put_le32(f + 64 + 20, 0x300100);	/* load_end_addr: 256 bytes */
-	put_le32(f + 64 + 24, 0x300200);	/* bss_end_addr */
-	put_le32(f + 64 + 28, 0x300080);	/* entry_addr */
-	cr_assert_eq(multiboot_load(&ram, f, sizeof(f), NULL, NULL, 0, &cpu), 0, "%s",
-		     vmm_error());
+	put_le32(f + 64 + 12, 0x300040); /* header_addr */
+	put_le32(f + 64 + 16, 0x300000); /* load_addr */
+	put_le32(f + 64 + 20, 0x300100); /* load_end_addr: 256 bytes */
+	put_le32(f + 64 + 24, 0x300200); /* bss_end_addr */
+	put_le32(f + 64 + 28, 0x300080); /* entry_addr */
+	cr_assert_eq(multiboot_load(&ram, f, sizeof(f), NULL, NULL, 0, &cpu), 0, "%s", vmm_error());
 	cr_assert_eq(cpu.rip, 0x300080);
 	cr_assert_arr_eq(mem + 0x300000, f, 256);
 	for (i = 0x300100; i < 0x300200; i++)
@@ -293,8 +294,7 @@ Test(loaders, multiboot_refuses_what_does_not_fit)
 	cr_assert_eq(multiboot_load(&ram, f, n, NULL, &big, 1, &cpu), -EINVAL);
 	cr_assert(strstr(vmm_error(), "module 0"));
 	memset(many, 0, sizeof(many));
-	cr_assert_eq(multiboot_load(&ram, f, n, NULL, many, MB_MAX_MODULES + 1, &cpu),
-		     -EINVAL);
+	cr_assert_eq(multiboot_load(&ram, f, n, NULL, many, MB_MAX_MODULES + 1, &cpu), -EINVAL);
 	/* No header at all. */
 	memset(f + 0x100, 0, 12);
 	cr_assert_eq(multiboot_load(&ram, f, n, NULL, NULL, 0, &cpu), -EINVAL);
@@ -309,8 +309,7 @@ Test(loaders, pvh_start_info)
 	const uint8_t *si = mem + PVH_START_INFO_GPA, *m;
 	struct boot_cpu cpu;
 
-	cr_assert_eq(pvh_load(&ram, f, n, "console=ttyS0", &mod, 1, &cpu), 0, "%s",
-		     vmm_error());
+	cr_assert_eq(pvh_load(&ram, f, n, "console=ttyS0", &mod, 1, &cpu), 0, "%s", vmm_error());
 	cr_assert_eq(cpu.mode, BOOT_MODE_PROTECTED);
 	cr_assert_eq(cpu.rip, 0x200004, "the note's entry, not e_entry");
 	cr_assert_eq(cpu.rbx, PVH_START_INFO_GPA);
@@ -342,19 +341,22 @@ Test(loaders, plain_elf_entry_modes)
 	cr_assert_eq(cpu.rip, 0x200000);
 	/* The same file as ELF64: long mode with page tables. */
 	memset(f, 0, sizeof(f));
-	memcpy(f, "\x7f" "ELF", 4);
+	memcpy(f,
+	       "\x7f"
+	       "ELF",
+	       4);
 	f[4] = 2;
 	f[5] = 1;
 	put_le16(f + 16, 2);
 	put_le16(f + 18, 62);
 	put_le64(f + 24, 0x300000);
-	put_le64(f + 32, 64);			/* e_phoff */
+	put_le64(f + 32, 64); /* e_phoff */
 	put_le16(f + 54, 56);
 	put_le16(f + 56, 1);
-	put_le32(f + 64, 1);			/* PT_LOAD */
-	put_le64(f + 64 + 8, 0x100);		/* offset */
-	put_le64(f + 64 + 16, 0xffffffff80300000ull);	/* vaddr */
-	put_le64(f + 64 + 24, 0x300000);	/* paddr */
+	put_le32(f + 64, 1);			      /* PT_LOAD */
+	put_le64(f + 64 + 8, 0x100);		      /* offset */
+	put_le64(f + 64 + 16, 0xffffffff80300000ull); /* vaddr */
+	put_le64(f + 64 + 24, 0x300000);	      /* paddr */
 	put_le64(f + 64 + 32, 4);
 	put_le64(f + 64 + 40, 4);
 	memcpy(f + 0x100, "ELF!", 4);
@@ -377,7 +379,7 @@ static size_t make_bzimage(uint8_t *f, size_t payload, uint32_t init_size)
 	f[LH_SETUP_SECTS] = 1;
 	put_le16(f + LH_BOOT_FLAG, 0xaa55);
 	f[LH_JUMP] = 0xeb;
-	f[LH_JUMP + 1] = 0x6a;			/* header ends at 0x202 + 0x6a = 0x26c */
+	f[LH_JUMP + 1] = 0x6a; /* header ends at 0x202 + 0x6a = 0x26c */
 	put_le32(f + LH_HEADER, LINUX_HDRS_MAGIC);
 	put_le16(f + LH_VERSION, 0x020f);
 	f[LH_TYPE_OF_LOADER] = 0;
@@ -438,8 +440,7 @@ Test(loaders, linux_boot_params_and_layout)
 	cr_assert_eq(le64(mem + BOOT_GDT_GPA + 0x10), 0x00af9b000000ffffull);
 	cr_assert_eq(le64(mem + BOOT_GDT_GPA + 0x18), 0x00cf93000000ffffull);
 	/* Identity paging covers the initrd. */
-	cr_assert_eq(le64(mem + BOOT_PD_GPA + 8 * (rd_at >> 21)) & ~0xfffull,
-		     rd_at & ~0x1fffffull);
+	cr_assert_eq(le64(mem + BOOT_PD_GPA + 8 * (rd_at >> 21)) & ~0xfffull, rd_at & ~0x1fffffull);
 }
 
 Test(loaders, linux_refusals)

@@ -32,9 +32,8 @@ Test(vmm_options, run_without_file_uses_the_builtin_guest_defaults)
 
 Test(vmm_options, all_options_in_both_spellings)
 {
-	const char *argv[] = { "openwhp", "run", "--mode", "protected", "g.bin",
-			       "--load=0x200000", "--entry", "2097168",
-			       "--mem=8" };
+	const char *argv[] = { "openwhp",	  "run",     "--mode",	"protected", "g.bin",
+			       "--load=0x200000", "--entry", "2097168", "--mem=8" };
 	struct run_options o;
 
 	cr_assert_eq(parse(&o, ARGC(argv), argv), 0, "%s", vmm_error());
@@ -88,10 +87,24 @@ Test(vmm_options, help_and_version)
 
 Test(vmm_options, kernel_options)
 {
-	const char *argv[] = { "openwhp", "run", "--kernel=vmlinuz", "--initrd", "a.img",
-			       "--initrd=b.img x", "--cmdline", "root=/dev/vda quiet",
-			       "--mem", "2G", "--cpus", "1", "--format", "linux",
-			       "--trace", "exits", "--stats", "--no-sandbox" };
+	const char *argv[] = { "openwhp",
+			       "run",
+			       "--kernel=vmlinuz",
+			       "--initrd",
+			       "a.img",
+			       "--initrd=b.img x",
+			       "--cmdline",
+			       "root=/dev/vda quiet",
+			       "--mem",
+			       "2G",
+			       "--cpus",
+			       "1",
+			       "--format",
+			       "linux",
+			       "--trace",
+			       "exits",
+			       "--stats",
+			       "--no-sandbox" };
 	struct run_options o;
 
 	cr_assert_eq(parse(&o, ARGC(argv), argv), 0, "%s", vmm_error());
@@ -145,7 +158,7 @@ Test(vmm_options, sizes)
 struct bad_case {
 	const char *argv[6];
 	int argc;
-	const char *message;	/* expected fragment of vmm_error() */
+	const char *message; /* expected fragment of vmm_error() */
 };
 
 Test(vmm_options, errors_are_refused_with_a_message)
@@ -161,8 +174,7 @@ Test(vmm_options, errors_are_refused_with_a_message)
 		{ { "openwhp", "run", "f", "--load", "12k" }, 5, "not an address" },
 		{ { "openwhp", "run", "f", "--load=-1" }, 4, "not an address" },
 		{ { "openwhp", "run", "f", "--entry", "" }, 5, "not an address" },
-		{ { "openwhp", "run", "f", "--entry=0x1ffffffffffffffff" }, 4,
-		  "not an address" },
+		{ { "openwhp", "run", "f", "--entry=0x1ffffffffffffffff" }, 4, "not an address" },
 		{ { "openwhp", "run", "f", "--mode", "virtual" }, 5, "not one of" },
 		{ { "openwhp", "run", "f", "--mem", "0" }, 5, "--mem" },
 		{ { "openwhp", "run", "f", "--mem=4097" }, 4, "--mem" },
@@ -179,7 +191,8 @@ Test(vmm_options, errors_are_refused_with_a_message)
 		{ { "openwhp", "run", "k", "--trace", "mmio" }, 5, "only 'exits'" },
 		{ { "openwhp", "run", "k", "--cmdline=a", "--cmdline=b" }, 5, "twice" },
 		{ { "openwhp", "run", "k", "--initrd", "" }, 5, "empty" },
-		{ { "openwhp", "run", "--no-sandbox", "--x-sandbox-selftest" }, 4,
+		{ { "openwhp", "run", "--no-sandbox", "--x-sandbox-selftest" },
+		  4,
 		  "needs the sandbox" },
 	};
 	struct run_options o;
@@ -187,11 +200,10 @@ Test(vmm_options, errors_are_refused_with_a_message)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		vmm_error_clear();
-		cr_assert_eq(parse(&o, cases[i].argc, cases[i].argv), -EINVAL,
-			     "case %u accepted", i);
-		cr_assert(strstr(vmm_error(), cases[i].message),
-			  "case %u: '%s' lacks '%s'", i, vmm_error(),
-			  cases[i].message);
+		cr_assert_eq(parse(&o, cases[i].argc, cases[i].argv), -EINVAL, "case %u accepted",
+			     i);
+		cr_assert(strstr(vmm_error(), cases[i].message), "case %u: '%s' lacks '%s'", i,
+			  vmm_error(), cases[i].message);
 	}
 }
 

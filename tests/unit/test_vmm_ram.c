@@ -17,8 +17,7 @@ Test(vmm_ram, inside_ranges_map_to_host_offsets)
 	cr_assert_eq(ram_ptr(&ram, 0, 1), backing);
 	cr_assert_eq(ram_ptr(&ram, 0x1234, 16), backing + 0x1234);
 	cr_assert_eq(ram_ptr(&ram, 0, sizeof(backing)), backing);
-	cr_assert_eq(ram_ptr(&ram, sizeof(backing) - 4, 4),
-		     backing + sizeof(backing) - 4);
+	cr_assert_eq(ram_ptr(&ram, sizeof(backing) - 4, 4), backing + sizeof(backing) - 4);
 	/* An empty range ending exactly at the end of RAM is inside. */
 	cr_assert_eq(ram_ptr(&ram, sizeof(backing), 0), backing + sizeof(backing));
 }
@@ -87,7 +86,7 @@ Test(vmm_ram, create_rejects_bad_sizes_and_maps_zeroed_memory)
 	p = ram_ptr(&ram, (2 << 20) - 1, 1);
 	cr_assert_not_null(p);
 	cr_assert_eq(*p, 0);
-	*p = 0x5a;	/* writable */
+	*p = 0x5a; /* writable */
 	cr_assert_eq(*(uint8_t *)ram_ptr(&ram, (2 << 20) - 1, 1), 0x5a);
 	ram_destroy(&ram);
 	cr_assert_null(ram.host);

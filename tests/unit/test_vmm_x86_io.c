@@ -8,8 +8,8 @@
 Test(vmm_x86_io, execution_mode_from_lma_and_cs)
 {
 	cr_assert_eq(x86_io_mode(true, true, false), X86_MODE_64);
-	cr_assert_eq(x86_io_mode(true, false, true), X86_MODE_32);	/* compat */
-	cr_assert_eq(x86_io_mode(false, true, true), X86_MODE_32);	/* L ignored */
+	cr_assert_eq(x86_io_mode(true, false, true), X86_MODE_32); /* compat */
+	cr_assert_eq(x86_io_mode(false, true, true), X86_MODE_32); /* L ignored */
 	cr_assert_eq(x86_io_mode(false, false, false), X86_MODE_16);
 }
 
@@ -101,12 +101,9 @@ Test(vmm_x86_io, in_results_merge_into_rax)
 {
 	const uint64_t rax = 0x1122334455667788ull;
 
-	cr_assert_eq(x86_io_merge_in(rax, 0xaabbccdd, 1, X86_MODE_64),
-		     0x11223344556677ddull);
-	cr_assert_eq(x86_io_merge_in(rax, 0xaabbccdd, 2, X86_MODE_16),
-		     0x112233445566ccddull);
+	cr_assert_eq(x86_io_merge_in(rax, 0xaabbccdd, 1, X86_MODE_64), 0x11223344556677ddull);
+	cr_assert_eq(x86_io_merge_in(rax, 0xaabbccdd, 2, X86_MODE_16), 0x112233445566ccddull);
 	/* IN EAX zero-extends in 64-bit mode only. */
 	cr_assert_eq(x86_io_merge_in(rax, 0xaabbccdd, 4, X86_MODE_64), 0xaabbccddull);
-	cr_assert_eq(x86_io_merge_in(rax, 0xaabbccdd, 4, X86_MODE_32),
-		     0x11223344aabbccddull);
+	cr_assert_eq(x86_io_merge_in(rax, 0xaabbccdd, 4, X86_MODE_32), 0x11223344aabbccddull);
 }

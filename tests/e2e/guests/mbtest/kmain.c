@@ -24,13 +24,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define COM1 0x3f8
+#define COM1	      0x3f8
 #define MB_BOOT_MAGIC 0x2badb002u
-#define PVH_MAGIC 0x336ec578u
+#define PVH_MAGIC     0x336ec578u
 
-#define FW_SEL 0x510
+#define FW_SEL	0x510
 #define FW_DATA 0x511
-#define FW_DMA 0x514
+#define FW_DMA	0x514
 
 static unsigned int failures;
 static const char *cmdline = "";
@@ -120,7 +120,10 @@ static void kprintf(const char *fmt, ...)
 		case 'u': put_unsigned(va_arg(ap, uint32_t), 10); break;
 		case 'x': put_unsigned(va_arg(ap, uint32_t), 16); break;
 		case 'X': put_hex64(va_arg(ap, uint64_t)); break;
-		default: putc_serial('%'); putc_serial(*fmt); break;
+		default:
+			putc_serial('%');
+			putc_serial(*fmt);
+			break;
 		}
 	}
 	va_end(ap);
@@ -231,7 +234,7 @@ static void print_text(const uint8_t *p, uint32_t size)
 
 struct map_summary {
 	unsigned int count;
-	uint64_t ram_top;	/* end of the highest type-1 range */
+	uint64_t ram_top; /* end of the highest type-1 range */
 	uint64_t first_len;
 };
 
@@ -245,7 +248,7 @@ static void note_range(struct map_summary *m, uint64_t base, uint64_t len, uint3
 }
 
 static struct map_summary boot_map;
-static uint64_t boot_ram_bytes;	/* from mem_upper, 0 when unknown */
+static uint64_t boot_ram_bytes; /* from mem_upper, 0 when unknown */
 
 static void report_multiboot(uint32_t info_addr)
 {
@@ -283,7 +286,8 @@ static void report_multiboot(uint32_t info_addr)
 		while (addr < end) {
 			const uint8_t *e = (const uint8_t *)(uintptr_t)addr;
 			uint32_t size = *(const uint32_t *)e;
-			uint64_t base = *(const uint64_t *)(e + 4), len = *(const uint64_t *)(e + 12);
+			uint64_t base = *(const uint64_t *)(e + 4),
+				 len = *(const uint64_t *)(e + 12);
 			uint32_t type = *(const uint32_t *)(e + 20);
 
 			kprintf("mmap: base=0x%X length=0x%X type=%u\n", base, len, type);
@@ -438,21 +442,21 @@ static void report_uart(void)
 {
 	uint8_t iir, msr, c, lsr;
 
-	outb(COM1 + 2, 0xc7);		/* FIFO on, both cleared, trigger 14 */
+	outb(COM1 + 2, 0xc7); /* FIFO on, both cleared, trigger 14 */
 	iir = inb(COM1 + 2);
 	outb(COM1 + 7, 0x5a);
 	check(inb(COM1 + 7) == 0x5a, "scratch register");
-	outb(COM1 + 3, 0x83);		/* DLAB: divisor 1 = 115200 baud */
+	outb(COM1 + 3, 0x83); /* DLAB: divisor 1 = 115200 baud */
 	outb(COM1, 0x01);
 	outb(COM1 + 1, 0x00);
 	check(inb(COM1) == 0x01, "divisor latch");
-	outb(COM1 + 3, 0x03);		/* 8N1 */
-	outb(COM1 + 4, 0x1a);		/* loopback, RTS, OUT2 */
+	outb(COM1 + 3, 0x03); /* 8N1 */
+	outb(COM1 + 4, 0x1a); /* loopback, RTS, OUT2 */
 	msr = inb(COM1 + 6) & 0xf0;
 	outb(COM1, 'Z');
 	lsr = inb(COM1 + 5);
 	c = inb(COM1);
-	outb(COM1 + 4, 0x0b);		/* DTR, RTS, OUT2: back to normal */
+	outb(COM1 + 4, 0x0b); /* DTR, RTS, OUT2: back to normal */
 	(void)inb(COM1 + 6);
 	kprintf("uart: iir=0x%x loopback msr=0x%x lsr=0x%x byte=%c\n", iir, msr, lsr, c);
 	check((iir & 0xc0) == 0xc0, "16550A FIFO bits in IIR");

@@ -1,4 +1,6 @@
 /* guest.h: GNU as macros shared by the guest payloads (record table, image trailer). */
+/* GNU as macro syntax, which clang-format would break: */
+/* clang-format off */
 #ifndef GUEST_H
 #define GUEST_H
 
@@ -27,24 +29,40 @@
  */
 
 /* REC id, instruction: emit the instruction and record where it is. */
-.macro REC id : req, insn : vararg.Lrec_begin_\@ :
-	\insn.Lrec_end_\@ :.pushsection.data.whpt,
-	"aw".subsection 0.word	\id.word.Lrec_end_\@-.Lrec_begin_\@.long.Lrec_begin_\@.popsection
-		.endm
+.macro REC id:req, insn:vararg
+.Lrec_begin_\@:
+	\insn
+.Lrec_end_\@:
+	.pushsection .data.whpt, "aw"
+	.subsection 0
+	.word	\id
+	.word	.Lrec_end_\@ - .Lrec_begin_\@
+	.long	.Lrec_begin_\@
+	.popsection
+.endm
 
-		/* GUEST_BEGIN: first thing in a payload; the image starts here. */
-		.macro GUEST_BEGIN.section.text.entry,
-	"ax" whpt_image_base :.pushsection.data.whpt,
-	"aw".subsection 0 whpt_rec_table
-    :.popsection
-	     .endm
+/* GUEST_BEGIN: first thing in a payload; the image starts here. */
+.macro GUEST_BEGIN
+	.section .text.entry, "ax"
+whpt_image_base:
+	.pushsection .data.whpt, "aw"
+	.subsection 0
+whpt_rec_table:
+	.popsection
+.endm
 
-	     /* GUEST_END entry: last thing in a payload; writes the trailer. */
-	     .macro GUEST_END entry : req.pushsection.data.whpt,
-	"aw".subsection 1.long WHPT_IMAGE_MAGIC.long whpt_image_base.long	\entry.long whpt_rec_table
-		.popsection.endm
+/* GUEST_END entry: last thing in a payload; writes the trailer. */
+.macro GUEST_END entry:req
+	.pushsection .data.whpt, "aw"
+	.subsection 1
+	.long	WHPT_IMAGE_MAGIC
+	.long	whpt_image_base
+	.long	\entry
+	.long	whpt_rec_table
+	.popsection
+.endm
 
 /* REPORT id: send EAX to the report port (the host reads the exit's Rax). */
-#define REPORT(id) REC id, outl % eax, $WHPT_PORT_REPORT
+#define REPORT(id)	REC id, outl %eax, $WHPT_PORT_REPORT
 
 #endif /* GUEST_H */

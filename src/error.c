@@ -45,14 +45,13 @@ HRESULT status_to_hresult(int status)
 	}
 }
 
-int err_set(int status, const char *fmt, ...)
+void err_record(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(last_error, sizeof(last_error), fmt, ap);
 	va_end(ap);
-	return status;
 }
 
 int err_sys(int status, const char *what)

@@ -41,11 +41,15 @@ HRESULT status_to_hresult(int status);
 
 /*
  * err_set: record the last-error text of this thread (printf-style) and
- * return (status) unchanged, so callers can write `return err_set(-EINVAL,
- * "...")`. err_sys does the same for a failed system call, appending
- * strerror(-status). err_clear empties the text at the start of a call.
+ * yield (status) unchanged, so callers can write `return err_set(-EINVAL,
+ * "...")`. A macro, so that the compiler and static analysers see the
+ * status that comes back (a failing one stays failing on every path);
+ * (status) is evaluated once, after the text is recorded. err_sys does the
+ * same for a failed system call, appending strerror(-status). err_clear
+ * empties the text at the start of a call.
  */
-int err_set(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void err_record(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define err_set(status, ...) (err_record(__VA_ARGS__), (int)(status))
 int err_sys(int status, const char *what);
 void err_clear(void);
 

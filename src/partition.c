@@ -62,7 +62,7 @@ struct whp_partition *partition_get(WHV_PARTITION_HANDLE handle)
 	}
 	pthread_mutex_unlock(&registry_lock);
 	if (!p)
-		err_set(OE_HANDLE, "not a live partition handle: %p", (void *)handle);
+		(void)err_set(OE_HANDLE, "not a live partition handle: %p", (void *)handle);
 	return p;
 }
 

@@ -74,7 +74,7 @@ static struct emulator *emu_get(WHV_EMULATOR_HANDLE handle)
 	}
 	pthread_mutex_unlock(&emu_registry_lock);
 	if (!em)
-		err_set(OE_HANDLE, "not a live emulator handle: %p", handle);
+		(void)err_set(OE_HANDLE, "not a live emulator handle: %p", handle);
 	return em;
 }
 
@@ -165,10 +165,10 @@ static HRESULT emu_end(struct emu *e, int rc, WHV_EMULATOR_STATUS *status)
 {
 	*status = emu_finish(e, rc);
 	if (rc)
-		err_set(0, "emulation failed: status 0x%x (%s)", status->AsUINT32,
-			rc == EMU_E_CALLBACK ? "a callback failed"
-			: rc == EMU_E_FAULT  ? "the instruction would fault"
-					     : "instruction not supported");
+		(void)err_set(0, "emulation failed: status 0x%x (%s)", status->AsUINT32,
+			      rc == EMU_E_CALLBACK ? "a callback failed"
+			      : rc == EMU_E_FAULT  ? "the instruction would fault"
+						   : "instruction not supported");
 	return S_OK;
 }
 

@@ -168,7 +168,7 @@ struct kvm_host *kvm_host_get(void)
 {
 	pthread_once(&host_once, host_probe);
 	if (host_status) {
-		err_set(host_status < 0 ? host_status : -ENODEV, "%s", host_error);
+		(void)err_set(host_status < 0 ? host_status : -ENODEV, "%s", host_error);
 		return NULL;
 	}
 	return &host;

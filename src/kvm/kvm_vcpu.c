@@ -555,6 +555,10 @@ int kvm_vcpu_set_regs(struct engine_vcpu *v, const WHV_REGISTER_NAME *names, uin
 		case KB_MSR: {
 			uint32_t k;
 
+			/* names_scan classified the same names: only msrs[] copied above is read */
+			if (!have_msrs)
+				return err_set(-EINVAL, "register 0x%x: MSR list not loaded",
+					       (unsigned)names[i]);
 			for (k = 0; k < v->msr_count && msrs[k].index != idx; k++)
 				;
 			st.msr = &msrs[k].data;

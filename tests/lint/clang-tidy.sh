@@ -7,11 +7,9 @@
 # style on this code base (swappable parameters, branch clones, narrowing
 # and widening conversions, reserved identifiers of the WHP headers,
 # sizeof(T *) in realloc of pointer arrays, memcmp used as a boolean, casts
-# widened after the arithmetic), and minus the analyzer checks with open
-# findings to review (core.UndefinedBinaryOperatorResult and
-# core.CallAndMessage in src/kvm, unix.Malloc in vmm/vm.c): put them back
-# when those are resolved. Leaks are also caught at run time by
-# LeakSanitizer in the ASan pass. Every finding is an error.
+# widened after the arithmetic). Every analyzer check is on. Leaks are
+# also caught at run time by LeakSanitizer in the ASan pass. Every finding
+# is an error.
 set -euo pipefail
 src=$1
 if ! command -v clang-tidy >/dev/null; then
@@ -19,8 +17,6 @@ if ! command -v clang-tidy >/dev/null; then
 	exit 77
 fi
 checks='-*,clang-analyzer-core.*,clang-analyzer-unix.*,clang-analyzer-deadcode.*'
-checks+=',-clang-analyzer-core.UndefinedBinaryOperatorResult,-clang-analyzer-core.CallAndMessage'
-checks+=',-clang-analyzer-unix.Malloc'
 checks+=',bugprone-*,-bugprone-easily-swappable-parameters,-bugprone-reserved-identifier'
 checks+=',-bugprone-narrowing-conversions,-bugprone-implicit-widening-of-multiplication-result'
 checks+=',-bugprone-branch-clone,-bugprone-sizeof-expression,-bugprone-suspicious-string-compare'

@@ -33,8 +33,6 @@
 #define SKIP	   77
 #define MAX_ROUNDS 100
 
-extern char **environ;
-
 struct sample {
 	double first_ms; /* spawn -> first guest line (or the banner) */
 	double exit_ms;	 /* spawn -> exit (multiboot mode) */

@@ -235,8 +235,10 @@ static void *console_thread(void *arg)
 		}
 		if (p[0].revents & POLLIN) {
 			char drain[64];
+			/* only emptying the wake pipe: what it held does not matter */
+			ssize_t n = read(c->wake[0], drain, sizeof(drain));
 
-			(void)read(c->wake[0], drain, sizeof(drain));
+			(void)n;
 		}
 		if (out_waiting)
 			console_flush(c);

@@ -538,17 +538,25 @@ static inline void whpt_vm_start(struct whpt_vm *vm, const unsigned char *image,
 static inline void whpt_payload(const char *kind, enum whpt_mode mode, const unsigned char **image,
 				uint32_t *size)
 {
-#define WHPT_PICK(k, bits)                           \
-	if (strcmp(kind, #k) == 0 && mode == bits) { \
-		*image = guest_##k##bits;            \
-		*size = guest_##k##bits##_size;      \
-		return;                              \
-	}
-	WHPT_PICK(basic, 16)
-	WHPT_PICK(basic, 32) WHPT_PICK(basic, 64) WHPT_PICK(io, 16) WHPT_PICK(io, 32)
-		WHPT_PICK(io, 64) WHPT_PICK(mmio, 16) WHPT_PICK(mmio, 32) WHPT_PICK(mmio, 64)
+#define WHPT_PICK(k, bits)                                   \
+	do {                                                 \
+		if (strcmp(kind, #k) == 0 && mode == bits) { \
+			*image = guest_##k##bits;            \
+			*size = guest_##k##bits##_size;      \
+			return;                              \
+		}                                            \
+	} while (0)
+	WHPT_PICK(basic, 16);
+	WHPT_PICK(basic, 32);
+	WHPT_PICK(basic, 64);
+	WHPT_PICK(io, 16);
+	WHPT_PICK(io, 32);
+	WHPT_PICK(io, 64);
+	WHPT_PICK(mmio, 16);
+	WHPT_PICK(mmio, 32);
+	WHPT_PICK(mmio, 64);
 #undef WHPT_PICK
-			cr_assert_fail("no payload %s for mode %d", kind, (int)mode);
+	cr_assert_fail("no payload %s for mode %d", kind, (int)mode);
 }
 
 /* whpt_vm_start_kind(vm, "io", mode): whpt_vm_start with the payload for mode. */

@@ -505,6 +505,37 @@ Test(fw_cfg, dma_select_read_skip_and_signature)
 	cr_assert_eq(rd(&bus, 0x511, 1), 0, "second byte of ID 3");
 }
 
+Test(fw_cfg, dma_lengths_past_the_item_read_zeros_and_stop_at_its_end, .timeout = 5)
+{
+	uint8_t *desc = fw_mem + 0x1000, *dst = fw_mem + 0x2000;
+
+	/* Skipping 4 GiB leaves the offset at the item's end: the data port reads zeros. */
+	put_be32(desc, (uint32_t)FW_CFG_SIGNATURE << 16 | FW_CFG_DMA_SELECT | FW_CFG_DMA_SKIP);
+	put_be32(desc + 4, 0xFFFFFFFFu);
+	fw_dma(0x1000);
+	cr_assert_eq(be32(desc), 0);
+	cr_assert_eq(rd(&bus, 0x511, 1), 0, "past the end after the skip");
+	/* Skip 1, then a read as long as RAM allows: "EMU", then zeros to the end. */
+	put_be32(desc, (uint32_t)FW_CFG_SIGNATURE << 16 | FW_CFG_DMA_SELECT | FW_CFG_DMA_SKIP);
+	put_be32(desc + 4, 1);
+	fw_dma(0x1000);
+	memset(dst, 0xee, FW_RAM - 0x2000);
+	put_be32(desc, FW_CFG_DMA_READ);
+	put_be32(desc + 4, FW_RAM - 0x2000);
+	put_be32(desc + 12, 0x2000);
+	fw_dma(0x1000);
+	cr_assert_eq(be32(desc), 0);
+	cr_assert_arr_eq(dst, "EMU\0", 4);
+	cr_assert_eq(dst[FW_RAM - 0x2000 - 1], 0, "zeros to the end of the length");
+	/* With no item selected every byte reads as zero. */
+	wr(&bus, 0x510, 0x7777, 2);
+	memset(dst, 0xee, 16);
+	put_be32(desc, FW_CFG_DMA_READ); /* the device wrote the last status over it */
+	put_be32(desc + 4, 16);
+	fw_dma(0x1000);
+	cr_assert_eq(dst[0] | dst[15], 0);
+}
+
 Test(fw_cfg, dma_errors_stay_inside_guest_ram)
 {
 	uint8_t *desc = fw_mem + 0x1000;

@@ -57,16 +57,18 @@ unsigned int x86_io_address_size(enum x86_cpu_mode mode, bool addr_prefix)
 unsigned int x86_io_insn_length(const uint8_t *bytes, unsigned int count, enum x86_cpu_mode mode)
 {
 	struct x86_io_prefixes p;
+	unsigned int len = 0;
 	uint8_t op;
 
 	if (x86_io_prefixes(bytes, count, mode, &p))
 		return 0;
 	op = bytes[p.length];
 	if (op >= 0xe4 && op <= 0xe7) /* IN/OUT with imm8 port */
-		return p.length + 2 <= count ? p.length + 2 : 0;
-	if ((op >= 0xec && op <= 0xef) || (op >= 0x6c && op <= 0x6f))
-		return p.length + 1; /* DX port, INS, OUTS */
-	return 0;
+		len = p.length + 2 <= count ? p.length + 2 : 0;
+	else if ((op >= 0xec && op <= 0xef) || (op >= 0x6c && op <= 0x6f))
+		len = p.length + 1; /* DX port, INS, OUTS */
+	/* No instruction is longer than 15 bytes (SDM vol. 2A, 2.3.11): the CPU faults first. */
+	return len <= 15 ? len : 0;
 }
 
 uint64_t x86_io_reg_value(uint64_t reg, unsigned int asize)

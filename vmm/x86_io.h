@@ -64,7 +64,8 @@ unsigned int x86_io_address_size(enum x86_cpu_mode mode, bool addr_prefix);
  * x86_io_insn_length: the length of the IN/OUT/INS/OUTS instruction at the
  * start of (bytes, count): prefixes + 2 for IN/OUT imm8 (E4-E7), + 1 for the
  * DX forms (EC-EF) and the string forms (6C-6F). Returns 0 when the bytes
- * are not such an instruction or are cut short.
+ * are not such an instruction, are cut short or would make it longer than
+ * the 15 bytes an x86 instruction can have.
  */
 unsigned int x86_io_insn_length(const uint8_t *bytes, unsigned int count, enum x86_cpu_mode mode);
 

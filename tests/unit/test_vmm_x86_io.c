@@ -1,5 +1,6 @@
 /* test_vmm_x86_io.c: prefix decoding, lengths and register arithmetic of I/O completion. */
 #include <stdint.h>
+#include <string.h>
 
 #include <criterion/criterion.h>
 
@@ -68,6 +69,18 @@ Test(vmm_x86_io, instruction_lengths)
 	cr_assert_eq(x86_io_insn_length(cut, 1, X86_MODE_16), 0, "imm8 missing");
 	cr_assert_eq(x86_io_insn_length(mov, 2, X86_MODE_16), 0);
 	cr_assert_eq(x86_io_insn_length(out_dx, 0, X86_MODE_16), 0);
+
+	/* 13 prefixes + IN imm8 is 15 bytes, the most there can be; 14 prefixes are too many */
+	uint8_t long_in[16];
+
+	memset(long_in, 0x67, sizeof(long_in));
+	long_in[13] = 0xe5;
+	long_in[14] = 0x80;
+	cr_assert_eq(x86_io_insn_length(long_in, 15, X86_MODE_32), 15);
+	memset(long_in, 0x67, sizeof(long_in));
+	long_in[14] = 0xe5;
+	long_in[15] = 0x80;
+	cr_assert_eq(x86_io_insn_length(long_in, 16, X86_MODE_32), 0, "16 bytes cannot be");
 }
 
 Test(vmm_x86_io, address_sizes)

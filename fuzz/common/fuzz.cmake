@@ -54,6 +54,7 @@ function(openwhp_fuzz_target name)
     file(MAKE_DIRECTORY ${scratch})
     add_test(NAME fuzz.${name}.libfuzzer
       COMMAND ${name} -max_total_time=${F_SECONDS} -max_len=${F_MAX_LEN} -timeout=10
+              -artifact_prefix=${CMAKE_CURRENT_BINARY_DIR}/
               -rss_limit_mb=4096 -print_final_stats=1 ${scratch} ${corpus})
     math(EXPR timeout "${F_SECONDS} + 120")
     set_tests_properties(fuzz.${name}.libfuzzer PROPERTIES

@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
+#include "fuzz_vmm.h"
 #include "vmm/bus.h"
 #include "vmm/devices/exit_port.h"
 #include "vmm/devices/fw_cfg.h"
@@ -39,7 +39,6 @@
  */
 
 #define RAM_SIZE (1ull << 20)
-#define GUARD	 (64ull << 10)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -81,33 +80,6 @@ static void fail(const char *what, unsigned long long a)
 	abort();
 }
 
-static void setup(void)
-{
-	uint8_t *base;
-
-	if (ram.host)
-		return;
-	base = mmap(NULL, RAM_SIZE + 2 * GUARD, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (base == MAP_FAILED || mprotect(base + GUARD, RAM_SIZE, PROT_READ | PROT_WRITE))
-		fail("cannot map guest RAM", 0);
-	ram_wrap(&ram, base + GUARD, RAM_SIZE);
-}
-
-struct cursor {
-	const uint8_t *p;
-	size_t left;
-};
-
-static uint64_t take(struct cursor *c, unsigned int n)
-{
-	uint64_t v = 0;
-	unsigned int i;
-
-	for (i = 0; i < n && c->left; i++, c->p++, c->left--)
-		v |= (uint64_t)c->p[0] << (8 * i);
-	return v;
-}
-
 /* Mostly ports some device owns (and their neighbours), sometimes any port. */
 static uint16_t pick_port(uint16_t raw)
 {
@@ -130,12 +102,12 @@ static void string_helpers(struct cursor *c)
 
 	mode = x86_io_mode(c->left && (c->p[0] & 1), c->left && (c->p[0] & 2),
 			   c->left && (c->p[0] & 4));
-	take(c, 1);
-	count = (unsigned int)take(c, 1) % 17;
+	take_le(c, 1);
+	count = (unsigned int)take_le(c, 1) % 17;
 	for (i = 0; i < 16; i++)
-		bytes[i] = (uint8_t)take(c, 1);
-	reg = take(c, 8);
-	delta = (int64_t)take(c, 8);
+		bytes[i] = (uint8_t)take_le(c, 1);
+	reg = take_le(c, 8);
+	delta = (int64_t)take_le(c, 8);
 	if (x86_io_prefixes(bytes, count, mode, &pre) == 0 && pre.length >= count)
 		fail("prefixes run past the bytes", pre.length);
 	len = x86_io_insn_length(bytes, count, mode);
@@ -151,7 +123,7 @@ static void string_helpers(struct cursor *c)
 		fail("32-bit add left upper bits", r);
 	if (x86_io_reg_value(reg, asize) != (asize == 8 ? reg : reg & ((1ull << (8 * asize)) - 1)))
 		fail("register value", reg);
-	(void)x86_io_merge_in(reg, (uint32_t)delta, 1u << (take(c, 1) % 3), mode);
+	(void)x86_io_merge_in(reg, (uint32_t)delta, 1u << (take_le(c, 1) % 3), mode);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -166,7 +138,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct power pw;
 	unsigned int steps = 0;
 
-	setup();
+	guarded_ram(&ram, RAM_SIZE);
 	bus_init(&bus);
 	if (serial_init(&uart, on_out, NULL) || fw_cfg_init(&fw, &ram))
 		fail("device init", 0);
@@ -183,13 +155,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fail("attach", 0);
 
 	while (c.left && steps++ < 4096) {
-		unsigned int op = (unsigned int)take(&c, 1);
+		unsigned int op = (unsigned int)take_le(&c, 1);
 
 		switch (op % 6) {
 		case 0: {
-			uint16_t port = pick_port((uint16_t)take(&c, 2));
-			unsigned int sz = 1u << (take(&c, 1) % 3);
-			uint32_t v = (uint32_t)take(&c, 4);
+			uint16_t port = pick_port((uint16_t)take_le(&c, 2));
+			unsigned int sz = 1u << (take_le(&c, 1) % 3);
+			uint32_t v = (uint32_t)take_le(&c, 4);
 			bool write = op & 0x80;
 			const struct bus_range *r = bus_find(&bus, port);
 			int rc = bus_io(&bus, port, write, &v, sz);
@@ -204,27 +176,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		case 1: {
 			uint8_t buf[255];
-			unsigned int n = (unsigned int)take(&c, 1), i;
+			unsigned int n = (unsigned int)take_le(&c, 1), i;
 
 			for (i = 0; i < n; i++)
-				buf[i] = (uint8_t)take(&c, 1);
+				buf[i] = (uint8_t)take_le(&c, 1);
 			if (serial_receive(&uart, buf, n) > n)
 				fail("serial took more than offered", n);
 			break;
 		}
 		case 2: {
-			uint64_t gpa = take(&c, 4) % (RAM_SIZE + 64);
-			unsigned int n = (unsigned int)take(&c, 1), i;
+			uint64_t gpa = take_le(&c, 4) % (RAM_SIZE + 64);
+			unsigned int n = (unsigned int)take_le(&c, 1), i;
 			uint8_t buf[255];
 
 			for (i = 0; i < n; i++)
-				buf[i] = (uint8_t)take(&c, 1);
+				buf[i] = (uint8_t)take_le(&c, 1);
 			/* the helper refuses what does not fit; that is part of the test */
 			(void)ram_write(&ram, gpa, buf, n);
 			break;
 		}
 		case 3: {
-			uint32_t desc = (uint32_t)take(&c, 4), hi = 0;
+			uint32_t desc = (uint32_t)take_le(&c, 4), hi = 0;
 			uint32_t lo = __builtin_bswap32(desc);
 
 			/* the DMA address register is big-endian: high half at +0, low at +4 */

@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
+#include "fuzz_vmm.h"
 #include "vmm/boot/flat.h"
 #include "vmm/boot/image.h"
 #include "vmm/error.h"
@@ -33,58 +33,12 @@
  */
 
 #define RAM_SIZE  (32ull << 20)
-#define GUARD	  (64ull << 10)
 #define MAX_MODS  3
 #define MAX_IMAGE (RAM_SIZE + 4096)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct ram ram;
-
-static void setup(void)
-{
-	uint8_t *base;
-
-	if (ram.host)
-		return;
-	/* RAM between two inaccessible guard regions: a stray write faults */
-	base = mmap(NULL, RAM_SIZE + 2 * GUARD, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (base == MAP_FAILED || mprotect(base + GUARD, RAM_SIZE, PROT_READ | PROT_WRITE)) {
-		perror("fuzz_vmm_image: guest RAM");
-		abort();
-	}
-	ram_wrap(&ram, base + GUARD, RAM_SIZE);
-}
-
-struct cursor {
-	const uint8_t *p;
-	size_t left;
-};
-
-static uint64_t take_le(struct cursor *c, unsigned int n)
-{
-	uint64_t v = 0;
-	unsigned int i;
-
-	for (i = 0; i < n; i++) {
-		if (c->left) {
-			v |= (uint64_t)c->p[0] << (8 * i);
-			c->p++;
-			c->left--;
-		}
-	}
-	return v;
-}
-
-static const uint8_t *take_bytes(struct cursor *c, size_t n, size_t *got)
-{
-	const uint8_t *p = c->p;
-
-	*got = n < c->left ? n : c->left;
-	c->p += *got;
-	c->left -= *got;
-	return p;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -100,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n;
 	int rc;
 
-	setup();
+	guarded_ram(&ram, RAM_SIZE);
 	if (size < 2 || size > MAX_IMAGE)
 		return 0;
 	fmt = (unsigned int)take_le(&c, 1);

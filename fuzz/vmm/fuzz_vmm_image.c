@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const enum image_format forced[] = { IMAGE_AUTO,	     IMAGE_FLAT,  IMAGE_ELF,
 						    IMAGE_MULTIBOOT, IMAGE_LINUX, IMAGE_PVH };
 	struct cursor c = { data, size };
-	char cmdline[256], modstr[MAX_MODS][8];
+	char cmdline[256], modstr[MAX_MODS][16];
 	struct boot_module mods[MAX_MODS];
 	struct image_spec spec;
 	struct boot_cpu cpu;

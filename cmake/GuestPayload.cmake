@@ -14,6 +14,12 @@
 # targets owning the same generated file would race in a parallel build).
 # Declare the symbols yourself (extern) where used. No binaries are committed.
 set(OPENWHP_BIN2C ${CMAKE_CURRENT_LIST_DIR}/bin2c.cmake)
+# The payloads are GNU as source: with clang, hand them to GNU as too (its
+# integrated assembler refuses some 16/32-bit forms, e.g. addr32 prefixes).
+set(OPENWHP_GNU_AS "")
+if(CMAKE_C_COMPILER_ID MATCHES "Clang")
+  set(OPENWHP_GNU_AS -fno-integrated-as)
+endif()
 find_program(OPENWHP_LD NAMES ld ld.bfd REQUIRED)
 
 function(openwhp_guest_payload name)
@@ -40,7 +46,7 @@ function(openwhp_guest_payload name)
   add_custom_command(
     OUTPUT ${csrc}
     COMMAND ${CMAKE_C_COMPILER} -c -x assembler-with-cpp -nostdlib -fno-pic
-            ${incs} -o ${obj} ${src}
+            ${OPENWHP_GNU_AS} ${incs} -o ${obj} ${src}
     COMMAND ${OPENWHP_LD} -m elf_x86_64 -nostdlib -static -N -T ${lds}
             --oformat binary -o ${bin} ${obj}
     COMMAND ${CMAKE_COMMAND} -DINPUT=${bin} -DOUTPUT=${csrc} -DNAME=${name}
